@@ -1,0 +1,161 @@
+//! The crypto provider boundary.
+//!
+//! `lucidtls` never computes a primitive itself: everything below goes through
+//! [`CryptoProvider`], implemented by `lucidtls-aws-lc` (the default). The traits
+//! are shaped for both TLS 1.3 and TLS 1.2: the PRF, CBC-HMAC, RSA key transport
+//! and finite-field DH slot in as further methods with default "unsupported"
+//! answers, so a provider can grow without breaking others.
+
+mod hkdf;
+mod secret;
+
+pub use hkdf::{hkdf_expand, hkdf_expand_label, hkdf_extract};
+pub use secret::{Secret, SharedSecret};
+
+use crate::enums::{AeadAlgorithm, HashAlgorithm, NamedGroup, SignatureScheme};
+use crate::error::Error;
+use core::fmt::Debug;
+use rustls_pki_types::{PrivateKeyDer, SignatureVerificationAlgorithm};
+use std::sync::Arc;
+
+/// Largest digest any supported hash produces (SHA-384).
+pub const MAX_HASH_LEN: usize = 48;
+
+/// A digest value held inline, sized for the largest supported hash.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Digest {
+    bytes: [u8; MAX_HASH_LEN],
+    len: usize,
+}
+
+impl Digest {
+    /// Wraps `bytes` (at most [`MAX_HASH_LEN`] long).
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut out = Self { bytes: [0; MAX_HASH_LEN], len: bytes.len() };
+        out.bytes[..bytes.len()].copy_from_slice(bytes);
+        out
+    }
+}
+
+impl AsRef<[u8]> for Digest {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl Debug for Digest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for b in self.as_ref() {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A running hash, for the handshake transcript.
+pub trait HashContext: Send + Sync {
+    /// Adds data.
+    fn update(&mut self, data: &[u8]);
+    /// The digest of everything so far, leaving the context usable.
+    fn current(&self) -> Digest;
+    /// An independent copy of this context.
+    fn fork(&self) -> Box<dyn HashContext>;
+}
+
+/// Hash and HMAC for one hash function.
+pub trait Hash: Send + Sync + Debug {
+    /// Which function this is.
+    fn algorithm(&self) -> HashAlgorithm;
+    /// Starts a running hash.
+    fn start(&self) -> Box<dyn HashContext>;
+    /// One-shot digest.
+    fn hash(&self, data: &[u8]) -> Digest {
+        let mut ctx = self.start();
+        ctx.update(data);
+        ctx.current()
+    }
+    /// HMAC over the concatenation of `parts`.
+    fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> Digest;
+}
+
+/// A record-protection AEAD algorithm.
+pub trait Aead: Send + Sync + Debug {
+    /// Which algorithm this is.
+    fn algorithm(&self) -> AeadAlgorithm;
+    /// Builds a key for sealing and opening. `key` has `algorithm().key_len()` bytes.
+    fn key(&self, key: &[u8]) -> Result<Box<dyn AeadKey>, Error>;
+}
+
+/// A keyed AEAD. Both operations work in place, so the record path copies nothing.
+pub trait AeadKey: Send + Sync {
+    /// Encrypts `buf[..]` in place and appends the tag to `buf`.
+    fn seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut Vec<u8>) -> Result<(), Error>;
+    /// Decrypts `buf` (ciphertext followed by tag) in place and returns the plaintext length.
+    /// Any failure is [`Error::BadRecordMac`].
+    fn open(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> Result<usize, Error>;
+}
+
+/// A key-exchange group: (EC)DH or a KEM, including hybrids.
+pub trait KxGroup: Send + Sync + Debug {
+    /// The group's code point.
+    fn name(&self) -> NamedGroup;
+    /// Client side: a fresh key pair whose public part goes into the key share.
+    fn start(&self) -> Result<Box<dyn ActiveKx>, Error>;
+    /// Server side: answers a client's share with our share and the shared secret.
+    /// For Diffie-Hellman this is start + complete; KEMs encapsulate instead.
+    fn respond(&self, client_share: &[u8]) -> Result<(Vec<u8>, SharedSecret), Error> {
+        let kx = self.start()?;
+        let share = kx.public_share().to_vec();
+        Ok((share, kx.complete(client_share)?))
+    }
+}
+
+/// A key exchange in progress: our private part, waiting for the peer's share.
+pub trait ActiveKx: Send + Sync {
+    /// The group.
+    fn group(&self) -> NamedGroup;
+    /// Our public share, as it goes on the wire.
+    fn public_share(&self) -> &[u8];
+    /// Finishes with the peer's share. An invalid share is
+    /// [`Error::InvalidKeyShare`] (illegal_parameter).
+    fn complete(self: Box<Self>, peer_share: &[u8]) -> Result<SharedSecret, Error>;
+}
+
+/// A private key that can sign handshake messages.
+pub trait SigningKey: Send + Sync + Debug {
+    /// The schemes this key can produce, in our order of preference.
+    fn schemes(&self) -> &[SignatureScheme];
+    /// Signs `message` with `scheme` (one of [`SigningKey::schemes`]).
+    fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error>;
+    /// A short description such as "RSA 2048" or "ECDSA P-256", for traces.
+    fn describe(&self) -> String;
+}
+
+/// The provider: every primitive lucidtls uses.
+pub trait CryptoProvider: Send + Sync + Debug {
+    /// The provider's name, for traces and `--version`.
+    fn name(&self) -> &'static str;
+    /// The hash implementation for `alg`.
+    fn hash(&self, alg: HashAlgorithm) -> &'static dyn Hash;
+    /// The AEAD implementation for `alg`.
+    fn aead(&self, alg: AeadAlgorithm) -> &'static dyn Aead;
+    /// Key-exchange groups the provider implements, in its default preference order.
+    fn kx_groups(&self) -> &[&'static dyn KxGroup];
+    /// Fills `buf` from a cryptographically secure generator.
+    fn fill_random(&self, buf: &mut [u8]) -> Result<(), Error>;
+    /// Loads a private key (PKCS#8, PKCS#1 or SEC1) for signing.
+    fn load_signing_key(&self, key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, Error>;
+    /// The webpki verification algorithm for a TLS signature scheme, used both for
+    /// handshake signatures and for certificate chains.
+    fn verification_algorithm(
+        &self,
+        scheme: SignatureScheme,
+    ) -> Option<&'static dyn SignatureVerificationAlgorithm>;
+    /// All algorithms acceptable in certificate chains.
+    fn all_verification_algorithms(&self) -> &'static [&'static dyn SignatureVerificationAlgorithm];
+
+    /// Looks a group up by code point.
+    fn kx_group(&self, name: NamedGroup) -> Option<&'static dyn KxGroup> {
+        self.kx_groups().iter().copied().find(|g| g.name() == name)
+    }
+}
