@@ -78,8 +78,15 @@ pub enum Error {
     IllegalParameter(&'static str),
     /// The same extension appeared twice in one message.
     DuplicateExtension(u16),
-    /// An extension appeared in a message that may not carry it.
+    /// An extension we did not offer came back (RFC 8446 §4.2: unsupported_extension).
     UnsupportedExtension(u16),
+    /// A recognised extension appeared in a message that may not carry it.
+    ExtensionNotAllowed {
+        /// The extension's code point.
+        typ: u16,
+        /// The message that carried it.
+        message: HandshakeType,
+    },
     /// A required extension is missing.
     MissingExtension(&'static str),
     /// No protocol version in common.
@@ -144,6 +151,7 @@ impl Error {
             Self::RecordOverflow { .. } => A::RecordOverflow,
             Self::BadRecordMac => A::BadRecordMac,
             Self::IllegalParameter(_) | Self::DuplicateExtension(_) => A::IllegalParameter,
+            Self::ExtensionNotAllowed { .. } => A::IllegalParameter,
             Self::InvalidKeyShare(_) | Self::Downgrade => A::IllegalParameter,
             Self::UnsupportedExtension(_) => A::UnsupportedExtension,
             Self::MissingExtension(_) => A::MissingExtension,
@@ -213,8 +221,13 @@ impl fmt::Display for Error {
             ),
             Self::UnsupportedExtension(t) => write!(
                 f,
-                "extension {} not allowed here",
+                "extension {} was not offered",
                 crate::enums::ExtensionType::from_wire(*t)
+            ),
+            Self::ExtensionNotAllowed { typ, message } => write!(
+                f,
+                "extension {} is not allowed in {message}",
+                crate::enums::ExtensionType::from_wire(*typ)
             ),
             Self::MissingExtension(what) => write!(f, "missing extension {what}"),
             Self::NoCommonVersion => f.write_str("no protocol version in common"),

@@ -1,0 +1,26 @@
+//! EncryptedExtensions (RFC 8446 §4.3.1).
+
+use super::codec::Reader;
+use super::extensions::{ExtContext, Extensions};
+use super::handshake::HandshakeBody;
+use crate::enums::HandshakeType;
+use crate::error::Error;
+
+/// The server's extensions that are not needed to establish keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EncryptedExtensions {
+    /// The extensions.
+    pub extensions: Extensions,
+}
+
+impl HandshakeBody for EncryptedExtensions {
+    const TYPE: HandshakeType = HandshakeType::EncryptedExtensions;
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(Self { extensions: Extensions::read(r, ExtContext::EncryptedExtensions)? })
+    }
+
+    fn encode_body(&self, out: &mut Vec<u8>) {
+        self.extensions.encode(out);
+    }
+}
