@@ -165,9 +165,7 @@ impl Error {
             Self::Certificate { check, .. } => match check {
                 CertificateCheck::Encoding => A::BadCertificate,
                 CertificateCheck::ChainToTrustAnchor => A::UnknownCa,
-                CertificateCheck::Expired | CertificateCheck::NotYetValid => {
-                    A::CertificateExpired
-                }
+                CertificateCheck::Expired | CertificateCheck::NotYetValid => A::CertificateExpired,
                 CertificateCheck::Revocation => A::CertificateRevoked,
                 CertificateCheck::SignatureAlgorithm => A::UnsupportedCertificate,
                 CertificateCheck::Missing => A::CertificateRequired,

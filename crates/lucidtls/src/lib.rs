@@ -6,8 +6,22 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
+pub mod conn;
 pub mod crypto;
 pub mod enums;
 pub mod error;
+mod handshake;
+pub mod keys;
+pub mod msgs;
+pub mod pem;
+pub mod record;
+pub mod suites;
+pub mod trace;
+pub mod verify;
 
+pub use config::{CertifiedKey, ClientConfig, ServerConfig, ServerVerification};
+pub use conn::{Connection, Negotiated};
 pub use error::{CertificateCheck, Error};
+pub use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+pub use trace::{Observer, Side, TraceEvent};

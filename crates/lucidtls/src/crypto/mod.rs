@@ -31,7 +31,10 @@ pub struct Digest {
 impl Digest {
     /// Wraps `bytes` (at most [`MAX_HASH_LEN`] long).
     pub fn new(bytes: &[u8]) -> Self {
-        let mut out = Self { bytes: [0; MAX_HASH_LEN], len: bytes.len() };
+        let mut out = Self {
+            bytes: [0; MAX_HASH_LEN],
+            len: bytes.len(),
+        };
         out.bytes[..bytes.len()].copy_from_slice(bytes);
         out
     }
@@ -152,7 +155,8 @@ pub trait CryptoProvider: Send + Sync + Debug {
         scheme: SignatureScheme,
     ) -> Option<&'static dyn SignatureVerificationAlgorithm>;
     /// All algorithms acceptable in certificate chains.
-    fn all_verification_algorithms(&self) -> &'static [&'static dyn SignatureVerificationAlgorithm];
+    fn all_verification_algorithms(&self)
+        -> &'static [&'static dyn SignatureVerificationAlgorithm];
 
     /// Looks a group up by code point.
     fn kx_group(&self, name: NamedGroup) -> Option<&'static dyn KxGroup> {

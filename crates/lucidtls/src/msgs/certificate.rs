@@ -30,7 +30,10 @@ impl Certificate13 {
     pub fn from_chain(context: Vec<u8>, chain: &[CertificateDer<'static>]) -> Self {
         let entries = chain
             .iter()
-            .map(|c| CertificateEntry { cert: c.clone(), extensions: Extensions::default() })
+            .map(|c| CertificateEntry {
+                cert: c.clone(),
+                extensions: Extensions::default(),
+            })
             .collect();
         Self { context, entries }
     }
@@ -54,7 +57,10 @@ impl HandshakeBody for Certificate13 {
                 return Err(Error::decode("Certificate entry"));
             }
             let extensions = Extensions::read(&mut list, ExtContext::Certificate)?;
-            entries.push(CertificateEntry { cert: CertificateDer::from(der.to_vec()), extensions });
+            entries.push(CertificateEntry {
+                cert: CertificateDer::from(der.to_vec()),
+                extensions,
+            });
         }
         Ok(Self { context, entries })
     }

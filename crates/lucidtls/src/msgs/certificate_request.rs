@@ -22,9 +22,14 @@ impl HandshakeBody for CertificateRequest13 {
         let context = r.bytes_u8()?.to_vec();
         let extensions = Extensions::read(r, ExtContext::CertificateRequest)?;
         if !extensions.has(ExtensionType::SignatureAlgorithms) {
-            return Err(Error::MissingExtension("signature_algorithms in CertificateRequest"));
+            return Err(Error::MissingExtension(
+                "signature_algorithms in CertificateRequest",
+            ));
         }
-        Ok(Self { context, extensions })
+        Ok(Self {
+            context,
+            extensions,
+        })
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {

@@ -23,7 +23,10 @@ impl HandshakeBody for CertificateVerify {
         if signature.is_empty() {
             return Err(Error::decode("CertificateVerify signature"));
         }
-        Ok(Self { scheme, signature: signature.to_vec() })
+        Ok(Self {
+            scheme,
+            signature: signature.to_vec(),
+        })
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {

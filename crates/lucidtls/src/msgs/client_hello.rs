@@ -53,7 +53,11 @@ impl HandshakeBody for ClientHello {
         put_u16(out, self.legacy_version);
         out.extend_from_slice(&self.random);
         put_u8_len(out, |o| o.extend_from_slice(&self.session_id));
-        put_u16_len(out, |o| self.cipher_suites.iter().for_each(|s| put_u16(o, s.to_wire())));
+        put_u16_len(out, |o| {
+            self.cipher_suites
+                .iter()
+                .for_each(|s| put_u16(o, s.to_wire()))
+        });
         put_u8_len(out, |o| o.extend_from_slice(&self.compression_methods));
         self.extensions.encode(out);
     }

@@ -134,7 +134,10 @@ fn with_len(out: &mut Vec<u8>, width: usize, body: impl FnOnce(&mut Vec<u8>)) {
     out.extend_from_slice(&[0u8; 3][..width]);
     body(out);
     let len = out.len() - start - width;
-    assert!(len < (1usize << (8 * width)), "encoded vector exceeds its length prefix");
+    assert!(
+        len < (1usize << (8 * width)),
+        "encoded vector exceeds its length prefix"
+    );
     let bytes = (len as u32).to_be_bytes();
     out[start..start + width].copy_from_slice(&bytes[4 - width..]);
 }
@@ -185,7 +188,9 @@ mod tests {
     #[test]
     fn lengths_round_trip() {
         let mut out = Vec::new();
-        put_u24_len(&mut out, |o| put_u16_len(o, |o| o.extend_from_slice(b"abc")));
+        put_u24_len(&mut out, |o| {
+            put_u16_len(o, |o| o.extend_from_slice(b"abc"))
+        });
         assert_eq!(out, [0, 0, 5, 0, 3, b'a', b'b', b'c']);
         let mut r = Reader::new(&out, "t");
         let mut inner = r.sub_u24().unwrap();
@@ -205,6 +210,9 @@ mod tests {
     fn odd_or_empty_u16_lists_are_rejected() {
         assert!(Reader::new(&[0, 3, 0, 1, 2], "t").u16_list(|v| v).is_err());
         assert!(Reader::new(&[0, 0], "t").u16_list(|v| v).is_err());
-        assert_eq!(Reader::new(&[0, 2, 0, 7], "t").u16_list(|v| v).unwrap(), [7]);
+        assert_eq!(
+            Reader::new(&[0, 2, 0, 7], "t").u16_list(|v| v).unwrap(),
+            [7]
+        );
     }
 }

@@ -17,7 +17,9 @@ impl HandshakeBody for EncryptedExtensions {
     const TYPE: HandshakeType = HandshakeType::EncryptedExtensions;
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        Ok(Self { extensions: Extensions::read(r, ExtContext::EncryptedExtensions)? })
+        Ok(Self {
+            extensions: Extensions::read(r, ExtContext::EncryptedExtensions)?,
+        })
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {

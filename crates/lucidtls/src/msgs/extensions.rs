@@ -7,8 +7,7 @@
 
 use super::codec::{put_u16, put_u16_len, put_u8_len, Reader};
 use crate::enums::{
-    ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
-    SignatureScheme,
+    ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
 };
 use crate::error::Error;
 
@@ -176,9 +175,9 @@ impl Extension {
                 o.push(0); // host_name
                 put_u16_len(o, |o| o.extend_from_slice(name.as_bytes()));
             }),
-            Self::SupportedGroups(groups) => put_u16_len(out, |o| {
-                groups.iter().for_each(|g| put_u16(o, g.to_wire()))
-            }),
+            Self::SupportedGroups(groups) => {
+                put_u16_len(out, |o| groups.iter().for_each(|g| put_u16(o, g.to_wire())))
+            }
             Self::EcPointFormats(formats) => put_u8_len(out, |o| o.extend_from_slice(formats)),
             Self::SignatureAlgorithms(s) | Self::SignatureAlgorithmsCert(s) => {
                 put_u16_len(out, |o| s.iter().for_each(|s| put_u16(o, s.to_wire())))
@@ -212,9 +211,9 @@ impl Extension {
             }),
             Self::SupportedVersionSelected(v) => put_u16(out, v.to_wire()),
             Self::Cookie(c) => put_u16_len(out, |o| o.extend_from_slice(c)),
-            Self::PskKeyExchangeModes(modes) => put_u8_len(out, |o| {
-                modes.iter().for_each(|m| o.push(m.to_wire()))
-            }),
+            Self::PskKeyExchangeModes(modes) => {
+                put_u8_len(out, |o| modes.iter().for_each(|m| o.push(m.to_wire())))
+            }
             Self::CertificateAuthorities(names) => put_u16_len(out, |o| {
                 for n in names {
                     put_u16_len(o, |o| o.extend_from_slice(n));
@@ -247,7 +246,10 @@ fn read_key_share_entry(r: &mut Reader<'_>) -> Result<KeyShareEntry, Error> {
     if share.is_empty() {
         return Err(Error::decode("key_share entry"));
     }
-    Ok(KeyShareEntry { group, share: share.to_vec() })
+    Ok(KeyShareEntry {
+        group,
+        share: share.to_vec(),
+    })
 }
 
 /// Whether RFC 8446 §4.2 (plus the TLS 1.2 extensions in their hellos) lets `typ` appear in `ctx`.
@@ -256,20 +258,43 @@ fn allowed(typ: ExtensionType, ctx: ExtContext) -> Option<bool> {
     use ExtContext as C;
     use ExtensionType as T;
     let ok = match typ {
-        T::ServerName => matches!(ctx, C::ClientHello | C::ServerHello | C::EncryptedExtensions),
-        T::StatusRequest => matches!(ctx, C::ClientHello | C::ServerHello | C::Certificate | C::CertificateRequest),
+        T::ServerName => matches!(
+            ctx,
+            C::ClientHello | C::ServerHello | C::EncryptedExtensions
+        ),
+        T::StatusRequest => matches!(
+            ctx,
+            C::ClientHello | C::ServerHello | C::Certificate | C::CertificateRequest
+        ),
         T::SupportedGroups => matches!(ctx, C::ClientHello | C::EncryptedExtensions),
-        T::EcPointFormats | T::EncryptThenMac | T::ExtendedMasterSecret | T::SessionTicket
+        T::EcPointFormats
+        | T::EncryptThenMac
+        | T::ExtendedMasterSecret
+        | T::SessionTicket
         | T::RenegotiationInfo => matches!(ctx, C::ClientHello | C::ServerHello),
         T::SignatureAlgorithms => matches!(ctx, C::ClientHello | C::CertificateRequest),
         T::SignatureAlgorithmsCert => matches!(ctx, C::ClientHello | C::CertificateRequest),
-        T::Alpn => matches!(ctx, C::ClientHello | C::ServerHello | C::EncryptedExtensions),
-        T::SignedCertificateTimestamp => matches!(ctx, C::ClientHello | C::ServerHello | C::Certificate | C::CertificateRequest),
+        T::Alpn => matches!(
+            ctx,
+            C::ClientHello | C::ServerHello | C::EncryptedExtensions
+        ),
+        T::SignedCertificateTimestamp => matches!(
+            ctx,
+            C::ClientHello | C::ServerHello | C::Certificate | C::CertificateRequest
+        ),
         T::Padding => matches!(ctx, C::ClientHello),
-        T::RecordSizeLimit => matches!(ctx, C::ClientHello | C::ServerHello | C::EncryptedExtensions),
+        T::RecordSizeLimit => matches!(
+            ctx,
+            C::ClientHello | C::ServerHello | C::EncryptedExtensions
+        ),
         T::PreSharedKey => matches!(ctx, C::ClientHello | C::ServerHello),
-        T::EarlyData => matches!(ctx, C::ClientHello | C::EncryptedExtensions | C::NewSessionTicket),
-        T::SupportedVersions => matches!(ctx, C::ClientHello | C::ServerHello | C::HelloRetryRequest),
+        T::EarlyData => matches!(
+            ctx,
+            C::ClientHello | C::EncryptedExtensions | C::NewSessionTicket
+        ),
+        T::SupportedVersions => {
+            matches!(ctx, C::ClientHello | C::ServerHello | C::HelloRetryRequest)
+        }
         T::Cookie => matches!(ctx, C::ClientHello | C::HelloRetryRequest),
         T::PskKeyExchangeModes | T::PostHandshakeAuth => matches!(ctx, C::ClientHello),
         T::CertificateAuthorities => matches!(ctx, C::ClientHello | C::CertificateRequest),
@@ -358,7 +383,10 @@ fn read_body(typ: ExtensionType, ctx: ExtContext, body: &[u8]) -> Result<Extensi
                 if identity.is_empty() {
                     return Err(Error::decode("PSK identity"));
                 }
-                identities.push(PskIdentity { identity, obfuscated_ticket_age: ids.u32()? });
+                identities.push(PskIdentity {
+                    identity,
+                    obfuscated_ticket_age: ids.u32()?,
+                });
             }
             let mut list = r.sub_u16()?;
             let mut binders = Vec::new();
@@ -370,9 +398,14 @@ fn read_body(typ: ExtensionType, ctx: ExtContext, body: &[u8]) -> Result<Extensi
                 binders.push(b.to_vec());
             }
             if identities.is_empty() || identities.len() != binders.len() {
-                return Err(Error::IllegalParameter("PSK identities and binders do not pair up"));
+                return Err(Error::IllegalParameter(
+                    "PSK identities and binders do not pair up",
+                ));
             }
-            Extension::PreSharedKeyOffer(PskOffer { identities, binders })
+            Extension::PreSharedKeyOffer(PskOffer {
+                identities,
+                binders,
+            })
         }
         (T::PreSharedKey, _) => Extension::PreSharedKeySelected(r.u16()?),
         (T::EarlyData, C::NewSessionTicket) => Extension::EarlyData(Some(r.u32()?)),
@@ -404,7 +437,10 @@ fn read_body(typ: ExtensionType, ctx: ExtContext, body: &[u8]) -> Result<Extensi
                 return Err(Error::decode("psk_key_exchange_modes"));
             }
             Extension::PskKeyExchangeModes(
-                modes.iter().map(|m| PskKeyExchangeMode::from_wire(*m)).collect(),
+                modes
+                    .iter()
+                    .map(|m| PskKeyExchangeMode::from_wire(*m))
+                    .collect(),
             )
         }
         (T::CertificateAuthorities, _) => {
@@ -430,10 +466,15 @@ fn read_body(typ: ExtensionType, ctx: ExtContext, body: &[u8]) -> Result<Extensi
             }
             Extension::KeyShareOffer(entries)
         }
-        (T::KeyShare, C::HelloRetryRequest) => Extension::KeyShareRetry(NamedGroup::from_wire(r.u16()?)),
+        (T::KeyShare, C::HelloRetryRequest) => {
+            Extension::KeyShareRetry(NamedGroup::from_wire(r.u16()?))
+        }
         (T::KeyShare, _) => Extension::KeyShareEntry(read_key_share_entry(&mut r)?),
         (T::RenegotiationInfo, _) => Extension::RenegotiationInfo(r.bytes_u8()?.to_vec()),
-        (other, _) => Extension::Unknown { typ: other.to_wire(), body: r.rest().to_vec() },
+        (other, _) => Extension::Unknown {
+            typ: other.to_wire(),
+            body: r.rest().to_vec(),
+        },
     };
     r.finish()?;
     Ok(ext)
@@ -460,18 +501,29 @@ impl Extensions {
             let typ = ExtensionType::from_wire(typ_raw);
             let ext = match allowed(typ, ctx) {
                 Some(false) => {
-                    return Err(Error::ExtensionNotAllowed { typ: typ_raw, message: ctx.message() })
+                    return Err(Error::ExtensionNotAllowed {
+                        typ: typ_raw,
+                        message: ctx.message(),
+                    })
                 }
                 Some(true) => read_body(typ, ctx, body)?,
-                None => Extension::Unknown { typ: typ_raw, body: body.to_vec() },
+                None => Extension::Unknown {
+                    typ: typ_raw,
+                    body: body.to_vec(),
+                },
             };
             out.push(ext);
         }
         if ctx == ExtContext::ClientHello {
             // RFC 8446 §4.2.11: pre_shared_key must be the last extension.
-            if let Some(pos) = out.iter().position(|e| e.typ() == ExtensionType::PreSharedKey) {
+            if let Some(pos) = out
+                .iter()
+                .position(|e| e.typ() == ExtensionType::PreSharedKey)
+            {
                 if pos + 1 != out.len() {
-                    return Err(Error::IllegalParameter("pre_shared_key is not the last extension"));
+                    return Err(Error::IllegalParameter(
+                        "pre_shared_key is not the last extension",
+                    ));
                 }
             }
         }
@@ -578,14 +630,23 @@ mod tests {
     fn duplicate_extensions_are_illegal() {
         // two empty extended_master_secret extensions
         let block = [0, 8, 0, 23, 0, 0, 0, 23, 0, 0];
-        assert_eq!(read(&block, ExtContext::ClientHello), Err(Error::DuplicateExtension(23)));
+        assert_eq!(
+            read(&block, ExtContext::ClientHello),
+            Err(Error::DuplicateExtension(23))
+        );
     }
 
     #[test]
     fn unknown_and_grease_extensions_are_kept() {
         let block = [0, 5, 0x0a, 0x0a, 0, 1, 0];
         let e = read(&block, ExtContext::ClientHello).unwrap();
-        assert_eq!(e.0, vec![Extension::Unknown { typ: 0x0a0a, body: vec![0] }]);
+        assert_eq!(
+            e.0,
+            vec![Extension::Unknown {
+                typ: 0x0a0a,
+                body: vec![0]
+            }]
+        );
     }
 
     #[test]
@@ -593,20 +654,29 @@ mod tests {
         // cookie in EncryptedExtensions
         let block = [0, 7, 0, 44, 0, 3, 0, 1, 9];
         let err = read(&block, ExtContext::EncryptedExtensions).unwrap_err();
-        assert_eq!(err.alert(), crate::enums::AlertDescription::IllegalParameter);
+        assert_eq!(
+            err.alert(),
+            crate::enums::AlertDescription::IllegalParameter
+        );
     }
 
     #[test]
     fn psk_must_be_last() {
         let mut ch = Extensions::default();
         ch.push(Extension::PreSharedKeyOffer(PskOffer {
-            identities: vec![PskIdentity { identity: vec![1], obfuscated_ticket_age: 0 }],
+            identities: vec![PskIdentity {
+                identity: vec![1],
+                obfuscated_ticket_age: 0,
+            }],
             binders: vec![vec![0; 32]],
         }));
         ch.push(Extension::ExtendedMasterSecret);
         let mut out = Vec::new();
         ch.encode(&mut out);
-        assert!(matches!(read(&out, ExtContext::ClientHello), Err(Error::IllegalParameter(_))));
+        assert!(matches!(
+            read(&out, ExtContext::ClientHello),
+            Err(Error::IllegalParameter(_))
+        ));
     }
 
     #[test]
@@ -625,7 +695,10 @@ mod tests {
             Extension::SupportedVersionsOffer(vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12]),
             Extension::Cookie(vec![1, 2, 3]),
             Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]),
-            Extension::KeyShareOffer(vec![KeyShareEntry { group: NamedGroup::X25519, share: vec![7; 32] }]),
+            Extension::KeyShareOffer(vec![KeyShareEntry {
+                group: NamedGroup::X25519,
+                share: vec![7; 32],
+            }]),
             Extension::RenegotiationInfo(vec![]),
             Extension::Padding(3),
         ]);
@@ -638,12 +711,18 @@ mod tests {
     fn truncated_bodies_fail_cleanly() {
         let exts = Extensions(vec![
             Extension::ServerName(Some("example.com".into())),
-            Extension::KeyShareOffer(vec![KeyShareEntry { group: NamedGroup::X25519, share: vec![7; 32] }]),
+            Extension::KeyShareOffer(vec![KeyShareEntry {
+                group: NamedGroup::X25519,
+                share: vec![7; 32],
+            }]),
         ]);
         let mut out = Vec::new();
         exts.encode(&mut out);
         for cut in 0..out.len() {
-            assert!(read(&out[..cut], ExtContext::ClientHello).is_err(), "cut at {cut}");
+            assert!(
+                read(&out[..cut], ExtContext::ClientHello).is_err(),
+                "cut at {cut}"
+            );
         }
     }
 }

@@ -20,7 +20,9 @@ impl HandshakeBody for Finished {
         if verify_data.is_empty() {
             return Err(Error::decode("Finished"));
         }
-        Ok(Self { verify_data: verify_data.to_vec() })
+        Ok(Self {
+            verify_data: verify_data.to_vec(),
+        })
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {

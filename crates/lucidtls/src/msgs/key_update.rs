@@ -17,8 +17,12 @@ impl HandshakeBody for KeyUpdate {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         match r.u8()? {
-            0 => Ok(Self { update_requested: false }),
-            1 => Ok(Self { update_requested: true }),
+            0 => Ok(Self {
+                update_requested: false,
+            }),
+            1 => Ok(Self {
+                update_requested: true,
+            }),
             _ => Err(Error::IllegalParameter("KeyUpdate request value")),
         }
     }

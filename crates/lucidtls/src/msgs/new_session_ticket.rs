@@ -33,7 +33,13 @@ impl HandshakeBody for NewSessionTicket13 {
             return Err(Error::decode("NewSessionTicket ticket"));
         }
         let extensions = Extensions::read(r, ExtContext::NewSessionTicket)?;
-        Ok(Self { lifetime, age_add, nonce, ticket, extensions })
+        Ok(Self {
+            lifetime,
+            age_add,
+            nonce,
+            ticket,
+            extensions,
+        })
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {

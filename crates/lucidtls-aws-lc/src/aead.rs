@@ -1,0 +1,78 @@
+//! Record-protection AEADs: AES-GCM and ChaCha20-Poly1305, in place.
+
+use aws_lc_rs::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
+use lucidtls::crypto::{Aead, AeadKey};
+use lucidtls::enums::AeadAlgorithm;
+use lucidtls::Error;
+
+/// One AEAD algorithm.
+#[derive(Debug)]
+pub(crate) struct AwsAead {
+    alg: AeadAlgorithm,
+    aws: &'static aead::Algorithm,
+}
+
+pub(crate) static AES_128_GCM: AwsAead = AwsAead {
+    alg: AeadAlgorithm::Aes128Gcm,
+    aws: &aead::AES_128_GCM,
+};
+
+pub(crate) static AES_256_GCM: AwsAead = AwsAead {
+    alg: AeadAlgorithm::Aes256Gcm,
+    aws: &aead::AES_256_GCM,
+};
+
+pub(crate) static CHACHA20_POLY1305: AwsAead = AwsAead {
+    alg: AeadAlgorithm::ChaCha20Poly1305,
+    aws: &aead::CHACHA20_POLY1305,
+};
+
+/// The implementation for `alg`.
+pub(crate) fn for_algorithm(alg: AeadAlgorithm) -> &'static dyn Aead {
+    match alg {
+        AeadAlgorithm::Aes128Gcm => &AES_128_GCM,
+        AeadAlgorithm::Aes256Gcm => &AES_256_GCM,
+        AeadAlgorithm::ChaCha20Poly1305 => &CHACHA20_POLY1305,
+    }
+}
+
+impl Aead for AwsAead {
+    fn algorithm(&self) -> AeadAlgorithm {
+        self.alg
+    }
+
+    fn key(&self, key: &[u8]) -> Result<Box<dyn AeadKey>, Error> {
+        if key.len() != self.alg.key_len() {
+            return Err(Error::Internal("AEAD key has the wrong length"));
+        }
+        let unbound = UnboundKey::new(self.aws, key)
+            .map_err(|_| Error::Internal("AEAD key rejected by aws-lc-rs"))?;
+        Ok(Box::new(Key(LessSafeKey::new(unbound))))
+    }
+}
+
+/// A keyed AEAD. The nonce is the per-record nonce built by the record layer, so it
+/// is unique per key as `LessSafeKey` requires.
+struct Key(LessSafeKey);
+
+impl AeadKey for Key {
+    fn seal(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut Vec<u8>) -> Result<(), Error> {
+        let tag = self
+            .0
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(*nonce),
+                Aad::from(aad),
+                buf.as_mut_slice(),
+            )
+            .map_err(|_| Error::Internal("AEAD seal failed"))?;
+        buf.extend_from_slice(tag.as_ref());
+        Ok(())
+    }
+
+    fn open(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> Result<usize, Error> {
+        self.0
+            .open_in_place(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), buf)
+            .map(|plaintext| plaintext.len())
+            .map_err(|_| Error::BadRecordMac)
+    }
+}

@@ -1,0 +1,452 @@
+//! The sans-IO connection: bytes in, bytes out, no sockets.
+//!
+//! Feed received TLS bytes with [`Connection::read_tls`], call
+//! [`Connection::process_new_packets`], send what [`Connection::take_tls`] returns,
+//! and exchange application data with [`Connection::write_plaintext`] and
+//! [`Connection::read_plaintext`].
+
+use crate::config::{ClientConfig, ServerConfig};
+use crate::enums::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, ProtocolVersion,
+};
+use crate::error::Error;
+use crate::handshake::{HandshakeMessage, State};
+use crate::keys::KeyLog;
+use crate::msgs::Alert;
+use crate::record::{
+    Fragmenter, HandshakeJoiner, PlaintextDecrypter, PlaintextEncrypter, RecordDecrypter,
+    RecordDeframer, RecordEncrypter,
+};
+use crate::trace::{Side, TraceEvent, Tracer};
+use rustls_pki_types::{CertificateDer, ServerName};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// What the handshake agreed on.
+#[derive(Clone, Debug, Default)]
+pub struct Negotiated {
+    /// The protocol version.
+    pub version: Option<ProtocolVersion>,
+    /// The cipher suite.
+    pub cipher_suite: Option<CipherSuite>,
+    /// The key-exchange group.
+    pub group: Option<NamedGroup>,
+    /// The ALPN protocol.
+    pub alpn: Option<Vec<u8>>,
+    /// The server name the client asked for (SNI).
+    pub server_name: Option<String>,
+    /// The peer's certificate chain, end entity first.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// Whether a HelloRetryRequest happened.
+    pub hello_retry: bool,
+}
+
+/// Most consecutive KeyUpdates or empty records we accept without application data.
+const MAX_IDLE_MESSAGES: u32 = 64;
+
+/// The connection state the handshake states act on.
+pub struct Common {
+    pub(crate) side: Side,
+    pub(crate) tracer: Tracer,
+    pub(crate) key_log: Option<Arc<dyn KeyLog>>,
+    pub(crate) negotiated: Negotiated,
+    encrypter: Box<dyn RecordEncrypter>,
+    decrypter: Box<dyn RecordDecrypter>,
+    fragmenter: Fragmenter,
+    deframer: RecordDeframer,
+    joiner: HandshakeJoiner,
+    sendable: Vec<u8>,
+    received: VecDeque<u8>,
+    pending_plaintext: Vec<u8>,
+    pub(crate) traffic: bool,
+    pub(crate) peer_finished_seen: bool,
+    received_close_notify: bool,
+    sent_close_notify: bool,
+    error: Option<Error>,
+    idle_messages: u32,
+    pub(crate) client_random: [u8; 32],
+}
+
+impl Common {
+    fn new(side: Side, config: &crate::config::CommonConfig) -> Self {
+        Self {
+            side,
+            tracer: Tracer::new(config.observer.clone()),
+            key_log: config.key_log.clone(),
+            negotiated: Negotiated::default(),
+            encrypter: Box::new(PlaintextEncrypter::new()),
+            decrypter: Box::new(PlaintextDecrypter::new()),
+            fragmenter: Fragmenter::new(),
+            deframer: RecordDeframer::new(),
+            joiner: HandshakeJoiner::with_max_message_len(config.max_handshake_message),
+            sendable: Vec::new(),
+            received: VecDeque::new(),
+            pending_plaintext: Vec::new(),
+            traffic: false,
+            peer_finished_seen: false,
+            received_close_notify: false,
+            sent_close_notify: false,
+            error: None,
+            idle_messages: 0,
+            client_random: [0; 32],
+        }
+    }
+
+    /// Sends a handshake message (already encoded with its header).
+    pub(crate) fn send_handshake(&mut self, message: &[u8]) -> Result<(), Error> {
+        self.send(ContentType::Handshake, message)
+    }
+
+    /// Sends a middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4).
+    pub(crate) fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
+        // Always unprotected: written with the null encrypter whatever is installed.
+        PlaintextEncrypter::new().encrypt(
+            ContentType::ChangeCipherSpec,
+            &[1],
+            &mut self.sendable,
+        )?;
+        let side = self.side;
+        self.tracer
+            .emit(|| TraceEvent::ChangeCipherSpec { from: side });
+        Ok(())
+    }
+
+    fn send(&mut self, typ: ContentType, data: &[u8]) -> Result<(), Error> {
+        if data.is_empty() {
+            return self.encrypter.encrypt(typ, data, &mut self.sendable);
+        }
+        for fragment in self.fragmenter.fragments(data) {
+            self.encrypter.encrypt(typ, fragment, &mut self.sendable)?;
+        }
+        Ok(())
+    }
+
+    /// Installs new sending protection.
+    pub(crate) fn set_encrypter(&mut self, enc: Box<dyn RecordEncrypter>) {
+        self.encrypter = enc;
+    }
+
+    /// Installs new receiving protection. A handshake message may not straddle a
+    /// key change (RFC 8446 §5.1).
+    pub(crate) fn set_decrypter(&mut self, dec: Box<dyn RecordDecrypter>) -> Result<(), Error> {
+        if !self.joiner.is_empty() {
+            return Err(Error::UnexpectedMessage {
+                expected: "key change on a record boundary",
+                got: "handshake data spanning a key change".into(),
+            });
+        }
+        self.decrypter = dec;
+        Ok(())
+    }
+
+    /// Writes a secret to the key log, if one is enabled.
+    pub(crate) fn log_secret(&self, label: &str, secret: &[u8]) {
+        if let Some(log) = &self.key_log {
+            log.log(label, &self.client_random, secret);
+        }
+    }
+
+    /// Marks the handshake complete and sends any data the application queued.
+    pub(crate) fn start_traffic(&mut self) -> Result<(), Error> {
+        self.traffic = true;
+        let pending = std::mem::take(&mut self.pending_plaintext);
+        if !pending.is_empty() {
+            self.send_application_data(&pending)?;
+        }
+        Ok(())
+    }
+
+    fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.send(ContentType::ApplicationData, data)?;
+        let side = self.side;
+        self.tracer.emit(|| TraceEvent::ApplicationData {
+            from: side,
+            bytes: data.len(),
+        });
+        Ok(())
+    }
+
+    fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        let alert = Alert { level, description }.encode();
+        // Best effort: if even the alert cannot be protected there is nothing more to do.
+        let _ = self
+            .encrypter
+            .encrypt(ContentType::Alert, &alert, &mut self.sendable);
+        let side = self.side;
+        self.tracer.emit(|| TraceEvent::Alert {
+            from: side,
+            description,
+            fatal: level == AlertLevel::Fatal,
+        });
+    }
+
+    /// Counts a message that carries no application data, to stop floods.
+    pub(crate) fn count_idle_message(&mut self) -> Result<(), Error> {
+        self.idle_messages += 1;
+        if self.idle_messages > MAX_IDLE_MESSAGES {
+            return Err(Error::PeerMisbehaving(
+                "too many messages without application data",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A TLS connection, client or server, without I/O.
+pub struct Connection {
+    common: Common,
+    state: Option<Box<dyn State>>,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("side", &self.common.side)
+            .field("handshaking", &self.is_handshaking())
+            .field("negotiated", &self.common.negotiated)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Starts a client connection to `server_name`; the ClientHello is queued at once.
+    pub fn client(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+    ) -> Result<Self, Error> {
+        config.common.validate()?;
+        let mut common = Common::new(Side::Client, &config.common);
+        let state = crate::handshake::client13::start(&mut common, config, server_name)?;
+        Ok(Self {
+            common,
+            state: Some(state),
+        })
+    }
+
+    /// Starts a server connection, waiting for a ClientHello.
+    pub fn server(config: Arc<ServerConfig>) -> Result<Self, Error> {
+        config.common.validate()?;
+        let common = Common::new(Side::Server, &config.common);
+        let state = crate::handshake::server13::start(config);
+        Ok(Self {
+            common,
+            state: Some(state),
+        })
+    }
+
+    /// Which side this is.
+    pub fn side(&self) -> Side {
+        self.common.side
+    }
+
+    /// Buffers received TLS bytes; returns how many were taken (fewer when the buffer
+    /// is full: call [`Connection::process_new_packets`] and offer the rest again).
+    pub fn read_tls(&mut self, data: &[u8]) -> usize {
+        self.common.deframer.push(data)
+    }
+
+    /// Reads TLS bytes from `rd` into the buffer (one read call).
+    pub fn read_tls_from(&mut self, rd: &mut dyn std::io::Read) -> std::io::Result<usize> {
+        self.common.deframer.read_from(rd)
+    }
+
+    /// Processes every complete record received so far.
+    pub fn process_new_packets(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        match self.process_records() {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                if e.sends_alert() {
+                    self.common.send_alert(AlertLevel::Fatal, e.alert());
+                }
+                self.common.error = Some(e.clone());
+                self.state = None;
+                Err(e)
+            }
+        }
+    }
+
+    fn process_records(&mut self) -> Result<(), Error> {
+        while let Some(record) = self.common.deframer.pop()? {
+            if self.common.received_close_notify {
+                return Err(Error::UnexpectedMessage {
+                    expected: "nothing after close_notify",
+                    got: record.typ.to_string(),
+                });
+            }
+            if record.typ == ContentType::ChangeCipherSpec {
+                self.handle_change_cipher_spec(&record.payload)?;
+                continue;
+            }
+            let plain = self.common.decrypter.decrypt(record)?;
+            match plain.typ {
+                ContentType::Alert => self.handle_alert(&plain.payload)?,
+                ContentType::Handshake => self.handle_handshake_payload(&plain.payload)?,
+                ContentType::ApplicationData => self.handle_application_data(plain.payload)?,
+                other => return Err(Error::UnexpectedContentType(other)),
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_change_cipher_spec(&mut self, payload: &[u8]) -> Result<(), Error> {
+        // RFC 8446 §5: one unprotected byte 0x01, only while the handshake runs.
+        if payload != [1] || self.common.peer_finished_seen {
+            return Err(Error::UnexpectedMessage {
+                expected: "no ChangeCipherSpec here",
+                got: "change_cipher_spec".into(),
+            });
+        }
+        self.common.count_idle_message()?;
+        let from = self.common.side.peer();
+        self.common
+            .tracer
+            .emit(|| TraceEvent::ChangeCipherSpec { from });
+        Ok(())
+    }
+
+    fn handle_alert(&mut self, payload: &[u8]) -> Result<(), Error> {
+        let alert = Alert::decode(payload)?;
+        let from = self.common.side.peer();
+        self.common.tracer.emit(|| TraceEvent::Alert {
+            from,
+            description: alert.description,
+            fatal: alert.level == AlertLevel::Fatal,
+        });
+        match alert.description {
+            AlertDescription::CloseNotify => {
+                self.common.received_close_notify = true;
+                Ok(())
+            }
+            // RFC 8446 §6: in TLS 1.3 only user_canceled may be a warning; ignore it.
+            AlertDescription::UserCanceled => self.common.count_idle_message(),
+            other => Err(Error::AlertReceived(other)),
+        }
+    }
+
+    fn handle_handshake_payload(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.common.joiner.push(payload)?;
+        while let Some((typ, bytes)) = self.common.joiner.pop()? {
+            let state = self.state.take().ok_or(Error::ConnectionClosed)?;
+            let msg = HandshakeMessage { typ, bytes };
+            self.state = Some(state.handle(&mut self.common, msg)?);
+        }
+        Ok(())
+    }
+
+    fn handle_application_data(&mut self, payload: Vec<u8>) -> Result<(), Error> {
+        if !self.common.traffic {
+            return Err(Error::UnexpectedContentType(ContentType::ApplicationData));
+        }
+        if payload.is_empty() {
+            return self.common.count_idle_message();
+        }
+        self.common.idle_messages = 0;
+        let from = self.common.side.peer();
+        let len = payload.len();
+        self.common
+            .tracer
+            .emit(|| TraceEvent::ApplicationData { from, bytes: len });
+        self.common.received.extend(payload);
+        Ok(())
+    }
+
+    /// Whether TLS bytes are waiting to be sent.
+    pub fn wants_write(&self) -> bool {
+        !self.common.sendable.is_empty()
+    }
+
+    /// Whether the connection wants more bytes from the peer.
+    pub fn wants_read(&self) -> bool {
+        self.common.error.is_none() && !self.common.received_close_notify
+    }
+
+    /// Takes every TLS byte waiting to be sent.
+    pub fn take_tls(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.common.sendable)
+    }
+
+    /// Writes waiting TLS bytes to `wr`; returns how many were written.
+    pub fn write_tls(&mut self, wr: &mut dyn std::io::Write) -> std::io::Result<usize> {
+        if self.common.sendable.is_empty() {
+            return Ok(0);
+        }
+        let n = wr.write(&self.common.sendable)?;
+        self.common.sendable.drain(..n);
+        Ok(n)
+    }
+
+    /// Whether the handshake is still running.
+    pub fn is_handshaking(&self) -> bool {
+        !self.common.traffic
+    }
+
+    /// Queues application data. Before the handshake completes it is held and sent
+    /// as soon as the traffic keys exist.
+    pub fn write_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        if self.common.sent_close_notify {
+            return Err(Error::ConnectionClosed);
+        }
+        if self.common.traffic {
+            self.common.send_application_data(data)?;
+        } else {
+            self.common.pending_plaintext.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+
+    /// Copies received application data into `buf`; returns the number of bytes.
+    pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.common.received.len());
+        for (dst, src) in buf.iter_mut().zip(self.common.received.drain(..n)) {
+            *dst = src;
+        }
+        n
+    }
+
+    /// How many received plaintext bytes wait to be read.
+    pub fn plaintext_available(&self) -> usize {
+        self.common.received.len()
+    }
+
+    /// Sends close_notify; no more data may be written afterwards.
+    pub fn send_close_notify(&mut self) {
+        if !self.common.sent_close_notify && self.common.error.is_none() {
+            self.common.sent_close_notify = true;
+            self.common
+                .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+        }
+    }
+
+    /// Whether the peer sent close_notify.
+    pub fn received_close_notify(&self) -> bool {
+        self.common.received_close_notify
+    }
+
+    /// Sends a KeyUpdate and switches to the next sending key; with `request_peer`
+    /// the peer is asked to do the same.
+    pub fn update_keys(&mut self, request_peer: bool) -> Result<(), Error> {
+        let state = self.state.as_mut().ok_or(Error::ConnectionClosed)?;
+        state.update_keys(&mut self.common, request_peer)
+    }
+
+    /// What the handshake agreed on so far.
+    pub fn negotiated(&self) -> &Negotiated {
+        &self.common.negotiated
+    }
+
+    /// The error that ended the connection, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.common.error.as_ref()
+    }
+
+    /// Whether a partial record is buffered (the peer stopped mid-record if EOF follows).
+    pub fn has_partial_record(&self) -> bool {
+        self.common.deframer.has_partial()
+    }
+}

@@ -1,0 +1,803 @@
+//! The TLS 1.3 client, in the order of the steps (RFC 8446 §2):
+//! ClientHello → ServerHello (or HelloRetryRequest) → EncryptedExtensions →
+//! CertificateRequest? → Certificate → CertificateVerify → Finished → our Finished.
+
+use super::traffic13::Traffic13;
+use super::transcript::Transcript;
+use super::{unexpected, verify_finished, HandshakeMessage, State};
+use crate::config::{ClientConfig, ServerVerification};
+use crate::conn::Common;
+use crate::crypto::ActiveKx;
+use crate::enums::{
+    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+};
+use crate::error::{CertificateCheck, Error};
+use crate::keys::tls13::{EarlySecret, HandshakeSecret, TrafficSecret};
+use crate::msgs::{
+    Certificate13, CertificateRequest13, CertificateVerify, ClientHello, EncryptedExtensions,
+    Extension, Extensions, Finished, HandshakeBody, KeyShareEntry, ServerHello,
+};
+use crate::record::{Tls13Decrypter, Tls13Encrypter};
+use crate::suites::{tls13_suite, Tls13Suite};
+use crate::trace::{Side, TraceEvent};
+use crate::verify::{self, SignatureVerified, VerifiedServerChain};
+use rustls_pki_types::{CertificateDer, ServerName};
+use std::sync::Arc;
+
+/// What the client remembers between its hello and the server's answer.
+struct HelloState {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    random: [u8; 32],
+    session_id: Vec<u8>,
+    key_shares: Vec<Box<dyn ActiveKx>>,
+    hello: ClientHello,
+    hello_bytes: Vec<u8>,
+}
+
+/// Begins the handshake: sends the first ClientHello.
+pub(crate) fn start(
+    cx: &mut Common,
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+) -> Result<Box<dyn State>, Error> {
+    let provider = &config.common.provider;
+    let mut random = [0u8; 32];
+    provider.fill_random(&mut random)?;
+    // A non-empty legacy session id puts us in middlebox-compatibility mode (RFC 8446 D.4).
+    let mut session_id = vec![0u8; 32];
+    provider.fill_random(&mut session_id)?;
+    let mut key_shares = Vec::new();
+    for group in config.common.groups.iter().take(config.key_shares.max(1)) {
+        let kx = provider
+            .kx_group(*group)
+            .ok_or(Error::Internal("configured group missing"))?;
+        key_shares.push(kx.start()?);
+    }
+    cx.client_random = random;
+    let mut state = HelloState {
+        config,
+        server_name,
+        random,
+        session_id,
+        key_shares,
+        hello: placeholder_hello(),
+        hello_bytes: Vec::new(),
+    };
+    send_client_hello(cx, &mut state, None)?;
+    Ok(Box::new(ExpectServerHello {
+        hello: state,
+        retried: None,
+    }))
+}
+
+fn placeholder_hello() -> ClientHello {
+    ClientHello {
+        legacy_version: 0,
+        random: [0; 32],
+        session_id: Vec::new(),
+        cipher_suites: Vec::new(),
+        compression_methods: Vec::new(),
+        extensions: Extensions::default(),
+    }
+}
+
+/// Step 1: ClientHello — versions, random, suites, and the extensions that carry
+/// our key shares and capabilities.
+fn send_client_hello(
+    cx: &mut Common,
+    st: &mut HelloState,
+    cookie: Option<Vec<u8>>,
+) -> Result<(), Error> {
+    let common = &st.config.common;
+    let mut ext = Extensions::default();
+    if st.config.enable_sni {
+        if let ServerName::DnsName(name) = &st.server_name {
+            ext.push(Extension::ServerName(Some(name.as_ref().to_string())));
+        }
+    }
+    ext.push(Extension::SupportedVersionsOffer(common.versions.clone()));
+    ext.push(Extension::SupportedGroups(common.groups.clone()));
+    ext.push(Extension::SignatureAlgorithms(
+        common.signature_schemes.clone(),
+    ));
+    ext.push(Extension::KeyShareOffer(
+        st.key_shares
+            .iter()
+            .map(|k| KeyShareEntry {
+                group: k.group(),
+                share: k.public_share().to_vec(),
+            })
+            .collect(),
+    ));
+    ext.push(Extension::PskKeyExchangeModes(vec![
+        PskKeyExchangeMode::PskDheKe,
+    ]));
+    if !common.alpn_protocols.is_empty() {
+        ext.push(Extension::Alpn(common.alpn_protocols.clone()));
+    }
+    if let Some(cookie) = cookie {
+        ext.push(Extension::Cookie(cookie));
+    }
+    let hello = ClientHello {
+        legacy_version: ProtocolVersion::Tls12.to_wire(),
+        random: st.random,
+        session_id: st.session_id.clone(),
+        cipher_suites: common.cipher_suites.clone(),
+        compression_methods: vec![0],
+        extensions: ext,
+    };
+    let bytes = hello.encode();
+    cx.send_handshake(&bytes)?;
+    cx.tracer.emit(|| TraceEvent::ClientHello {
+        from: Side::Client,
+        versions: common.versions.clone(),
+        random: hello.random,
+        session_id: hello.session_id.clone(),
+        cipher_suites: hello.cipher_suites.clone(),
+        extensions: hello.extensions.types(),
+        server_name: hello.extensions.server_name().cloned().flatten(),
+        key_shares: st.key_shares.iter().map(|k| k.group()).collect(),
+    });
+    st.hello = hello;
+    st.hello_bytes = bytes;
+    Ok(())
+}
+
+struct ExpectServerHello {
+    hello: HelloState,
+    /// After a HelloRetryRequest: the transcript so far and the suite it named.
+    retried: Option<(Transcript, CipherSuite)>,
+}
+
+impl State for ExpectServerHello {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::ServerHello {
+            return Err(unexpected("ServerHello", &msg));
+        }
+        let sh = ServerHello::decode(msg.body())?;
+        if sh.is_hello_retry_request() {
+            self.handle_hello_retry_request(cx, sh, &msg.bytes)
+        } else {
+            self.handle_server_hello(cx, sh, &msg.bytes)
+        }
+    }
+}
+
+impl ExpectServerHello {
+    /// Checks shared by ServerHello and HelloRetryRequest (RFC 8446 §4.1.3–4.1.4).
+    fn check_common(&self, sh: &ServerHello) -> Result<Tls13Suite, Error> {
+        match sh.extensions.supported_version_selected() {
+            Some(ProtocolVersion::Tls13) => {}
+            Some(_) => {
+                return Err(Error::IllegalParameter(
+                    "server selected a version we did not offer",
+                ))
+            }
+            None => return Err(Error::NoCommonVersion),
+        }
+        if sh.legacy_version != ProtocolVersion::Tls12.to_wire() {
+            return Err(Error::IllegalParameter(
+                "ServerHello legacy_version is not 0x0303",
+            ));
+        }
+        if sh.session_id != self.hello.session_id {
+            return Err(Error::IllegalParameter(
+                "ServerHello does not echo our session id",
+            ));
+        }
+        if sh.compression_method != 0 {
+            return Err(Error::IllegalParameter(
+                "ServerHello chose a compression method",
+            ));
+        }
+        if !self.hello.hello.cipher_suites.contains(&sh.cipher_suite) {
+            return Err(Error::IllegalParameter(
+                "server chose a cipher suite we did not offer",
+            ));
+        }
+        let suite = tls13_suite(sh.cipher_suite)
+            .ok_or(Error::IllegalParameter("server chose a non-TLS 1.3 suite"))?;
+        if let Some((_, hrr_suite)) = &self.retried {
+            if *hrr_suite != sh.cipher_suite {
+                return Err(Error::IllegalParameter(
+                    "suite differs from the HelloRetryRequest",
+                ));
+            }
+        }
+        for e in &sh.extensions.0 {
+            match e.typ() {
+                ExtensionType::SupportedVersions
+                | ExtensionType::KeyShare
+                | ExtensionType::Cookie => {}
+                other => return Err(Error::UnsupportedExtension(other.to_wire())),
+            }
+        }
+        Ok(suite)
+    }
+
+    /// Step 2a: HelloRetryRequest — the server wants a key share for another group.
+    fn handle_hello_retry_request(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        hrr: ServerHello,
+        hrr_bytes: &[u8],
+    ) -> Result<Box<dyn State>, Error> {
+        if self.retried.is_some() {
+            return Err(Error::UnexpectedMessage {
+                expected: "ServerHello",
+                got: "a second HelloRetryRequest".into(),
+            });
+        }
+        let suite = self.check_common(&hrr)?;
+        let cookie = hrr.extensions.cookie().cloned();
+        let group = hrr.extensions.key_share_retry().copied();
+        if cookie.is_none() && group.is_none() {
+            return Err(Error::IllegalParameter(
+                "HelloRetryRequest would not change the ClientHello",
+            ));
+        }
+        cx.tracer.emit(|| TraceEvent::HelloRetryRequest {
+            from: Side::Server,
+            group: group.unwrap_or(NamedGroup::Unknown(0)),
+        });
+        let config = self.hello.config.clone();
+        if let Some(group) = group {
+            if !config.common.groups.contains(&group) {
+                return Err(Error::IllegalParameter(
+                    "HelloRetryRequest names a group we did not offer",
+                ));
+            }
+            if self.hello.key_shares.iter().any(|k| k.group() == group) {
+                return Err(Error::IllegalParameter(
+                    "HelloRetryRequest names a group we already sent",
+                ));
+            }
+            let kx = config
+                .common
+                .provider
+                .kx_group(group)
+                .ok_or(Error::Internal("group vanished"))?;
+            self.hello.key_shares = vec![kx.start()?];
+        }
+        let provider = &config.common.provider;
+        let mut transcript =
+            Transcript::new_after_retry(provider.hash(suite.hash), &self.hello.hello_bytes);
+        transcript.add(hrr_bytes);
+        cx.negotiated.hello_retry = true;
+        // Middlebox compatibility: a CCS before the second flight.
+        cx.send_change_cipher_spec()?;
+        send_client_hello(cx, &mut self.hello, cookie)?;
+        transcript.add(&self.hello.hello_bytes);
+        self.retried = Some((transcript, hrr.cipher_suite));
+        Ok(self)
+    }
+
+    /// Step 2: ServerHello — the chosen suite and the server's key share; from here
+    /// on everything is encrypted under the handshake traffic keys.
+    fn handle_server_hello(
+        self: Box<Self>,
+        cx: &mut Common,
+        sh: ServerHello,
+        sh_bytes: &[u8],
+    ) -> Result<Box<dyn State>, Error> {
+        let suite = self.check_common(&sh)?;
+        if sh.extensions.has(ExtensionType::Cookie) {
+            return Err(Error::ExtensionNotAllowed {
+                typ: 44,
+                message: HandshakeType::ServerHello,
+            });
+        }
+        let server_share = sh
+            .extensions
+            .key_share_entry()
+            .ok_or(Error::MissingExtension("key_share in ServerHello"))?;
+        let me = *self;
+        let HelloState {
+            config,
+            server_name,
+            key_shares,
+            hello_bytes,
+            ..
+        } = me.hello;
+        let kx = key_shares
+            .into_iter()
+            .find(|k| k.group() == server_share.group)
+            .ok_or(Error::IllegalParameter(
+                "server key share is for a group we did not send",
+            ))?;
+        let group = kx.group();
+        let provider = config.common.provider.clone();
+        let hash = provider.hash(suite.hash);
+        let mut transcript = match me.retried {
+            Some((t, _)) => t,
+            None => {
+                let mut t = Transcript::new(hash);
+                t.add(&hello_bytes);
+                t
+            }
+        };
+        transcript.add(sh_bytes);
+        cx.negotiated.version = Some(ProtocolVersion::Tls13);
+        cx.negotiated.cipher_suite = Some(suite.suite);
+        cx.negotiated.group = Some(group);
+        cx.tracer.emit(|| TraceEvent::ServerHello {
+            from: Side::Server,
+            version: ProtocolVersion::Tls13,
+            random: sh.random,
+            session_id: sh.session_id.clone(),
+            cipher_suite: suite.suite,
+            group: Some(group),
+            extensions: sh.extensions.types(),
+        });
+
+        let shared = kx.complete(&server_share.share)?;
+        cx.tracer.emit(|| TraceEvent::KeyExchange { group });
+        let handshake_secret = EarlySecret::new(hash, None).into_handshake(&shared);
+        let hello_hash = transcript.current();
+        let client_hs = handshake_secret.client_traffic(&hello_hash);
+        let server_hs = handshake_secret.server_traffic(&hello_hash);
+        cx.log_secret(
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            client_hs.secret().expose(),
+        );
+        cx.log_secret(
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            server_hs.secret().expose(),
+        );
+        install_decrypter(cx, &provider, suite, &server_hs, "server handshake traffic")?;
+        if !cx.negotiated.hello_retry {
+            // Middlebox compatibility: CCS right before our first encrypted message.
+            cx.send_change_cipher_spec()?;
+        }
+        install_encrypter(cx, &provider, suite, &client_hs, "client handshake traffic")?;
+        Ok(Box::new(ExpectEncryptedExtensions {
+            hs: Handshake13 {
+                config,
+                server_name,
+                suite,
+                transcript,
+                handshake_secret,
+                client_hs,
+                server_hs,
+            },
+        }))
+    }
+}
+
+/// Installs the receiving key derived from `secret`.
+pub(crate) fn install_decrypter(
+    cx: &mut Common,
+    provider: &Arc<dyn crate::crypto::CryptoProvider>,
+    suite: Tls13Suite,
+    secret: &TrafficSecret,
+    name: &'static str,
+) -> Result<(), Error> {
+    let keys = secret.keys(suite.aead);
+    let key = provider.aead(suite.aead).key(keys.key.expose())?;
+    cx.set_decrypter(Box::new(Tls13Decrypter::new(key, keys.iv)))?;
+    cx.tracer.emit(|| TraceEvent::KeysDerived {
+        name,
+        key_len: keys.key.len(),
+        iv_len: 12,
+    });
+    Ok(())
+}
+
+/// Installs the sending key derived from `secret`.
+pub(crate) fn install_encrypter(
+    cx: &mut Common,
+    provider: &Arc<dyn crate::crypto::CryptoProvider>,
+    suite: Tls13Suite,
+    secret: &TrafficSecret,
+    name: &'static str,
+) -> Result<(), Error> {
+    let keys = secret.keys(suite.aead);
+    let key = provider.aead(suite.aead).key(keys.key.expose())?;
+    cx.set_encrypter(Box::new(Tls13Encrypter::new(key, keys.iv)));
+    cx.tracer.emit(|| TraceEvent::KeysDerived {
+        name,
+        key_len: keys.key.len(),
+        iv_len: 12,
+    });
+    Ok(())
+}
+
+/// Everything the encrypted part of the client handshake carries along.
+struct Handshake13 {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    suite: Tls13Suite,
+    transcript: Transcript,
+    handshake_secret: HandshakeSecret,
+    client_hs: TrafficSecret,
+    server_hs: TrafficSecret,
+}
+
+struct ExpectEncryptedExtensions {
+    hs: Handshake13,
+}
+
+impl State for ExpectEncryptedExtensions {
+    /// Step 3: EncryptedExtensions — ALPN and the other negotiated extras.
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::EncryptedExtensions {
+            return Err(unexpected("EncryptedExtensions", &msg));
+        }
+        let ee = EncryptedExtensions::decode(msg.body())?;
+        self.hs.transcript.add(&msg.bytes);
+        let offered = &self.hs.config.common.alpn_protocols;
+        for e in &ee.extensions.0 {
+            match e {
+                Extension::ServerName(None) | Extension::SupportedGroups(_) => {}
+                Extension::RecordSizeLimit(_) => {}
+                Extension::Alpn(p) => {
+                    let chosen = p.first().ok_or(Error::decode("ALPN"))?;
+                    if !offered.contains(chosen) {
+                        return Err(Error::IllegalParameter(
+                            "server chose an ALPN protocol we did not offer",
+                        ));
+                    }
+                    cx.negotiated.alpn = Some(chosen.clone());
+                }
+                other => return Err(Error::UnsupportedExtension(other.typ().to_wire())),
+            }
+        }
+        if let ServerName::DnsName(n) = &self.hs.server_name {
+            cx.negotiated.server_name = Some(n.as_ref().to_string());
+        }
+        let alpn = cx
+            .negotiated
+            .alpn
+            .as_ref()
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        cx.tracer.emit(|| TraceEvent::EncryptedExtensions {
+            from: Side::Server,
+            extensions: ee.extensions.types(),
+            alpn,
+        });
+        Ok(Box::new(ExpectCertificate {
+            hs: self.hs,
+            client_auth_requested: None,
+        }))
+    }
+}
+
+struct ExpectCertificate {
+    hs: Handshake13,
+    client_auth_requested: Option<Vec<u8>>,
+}
+
+impl State for ExpectCertificate {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        match msg.typ {
+            HandshakeType::CertificateRequest if self.client_auth_requested.is_none() => {
+                self.handle_certificate_request(cx, msg)
+            }
+            HandshakeType::Certificate => self.handle_certificate(cx, msg),
+            _ => Err(unexpected("Certificate or CertificateRequest", &msg)),
+        }
+    }
+}
+
+impl ExpectCertificate {
+    /// Step 4 (optional): CertificateRequest — the server asks for our certificate.
+    fn handle_certificate_request(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let cr = CertificateRequest13::decode(msg.body())?;
+        if !cr.context.is_empty() {
+            return Err(Error::IllegalParameter(
+                "non-empty certificate_request_context in handshake",
+            ));
+        }
+        self.hs.transcript.add(&msg.bytes);
+        let schemes = cr
+            .extensions
+            .signature_algorithms()
+            .cloned()
+            .unwrap_or_default();
+        cx.tracer.emit(|| TraceEvent::CertificateRequest {
+            from: Side::Server,
+            schemes,
+        });
+        self.client_auth_requested = Some(cr.context);
+        Ok(self)
+    }
+
+    /// Step 5: Certificate — the server's chain, checked against our trust anchors.
+    fn handle_certificate(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let cert = Certificate13::decode(msg.body())?;
+        if !cert.context.is_empty() {
+            return Err(Error::IllegalParameter(
+                "server Certificate has a request context",
+            ));
+        }
+        if cert.entries.is_empty() {
+            // RFC 8446 §4.4.2.4: an empty server Certificate is a decode_error.
+            return Err(Error::decode("empty server Certificate"));
+        }
+        self.hs.transcript.add(&msg.bytes);
+        let chain = cert.chain();
+        cx.tracer.emit(|| TraceEvent::Certificate {
+            from: Side::Server,
+            chain: summarize_chain(&chain),
+        });
+        let verified = verify_server_certificate(cx, &self.hs, &chain)?;
+        cx.negotiated.peer_certificates = chain.clone();
+        Ok(Box::new(ExpectCertificateVerify {
+            hs: self.hs,
+            chain,
+            verified,
+            client_auth_requested: self.client_auth_requested,
+        }))
+    }
+}
+
+/// One-line summaries of a chain for the trace.
+pub(crate) fn summarize_chain(chain: &[CertificateDer<'static>]) -> Vec<String> {
+    chain
+        .iter()
+        .map(|c| match verify::describe_certificate(c) {
+            Ok(i) => format!(
+                "subject {}; issuer {}; valid {} to {}; key {}",
+                i.subject,
+                i.issuer,
+                i.not_before_utc(),
+                i.not_after_utc(),
+                i.public_key
+            ),
+            Err(_) => format!("unparseable certificate ({} bytes)", c.as_ref().len()),
+        })
+        .collect()
+}
+
+/// Proof that the server's chain was checked, or that the user disabled checking.
+/// It is only carried, never read: holding it is the point.
+#[allow(dead_code)]
+enum ServerIdentity {
+    Verified(VerifiedServerChain),
+    Unverified,
+}
+
+fn verify_server_certificate(
+    cx: &mut Common,
+    hs: &Handshake13,
+    chain: &[CertificateDer<'static>],
+) -> Result<ServerIdentity, Error> {
+    let roots = match &hs.config.verification {
+        ServerVerification::Roots(r) => r,
+        ServerVerification::DangerousDisabled => {
+            cx.tracer.emit(|| TraceEvent::CertificateCheck {
+                check: CertificateCheck::ChainToTrustAnchor,
+                passed: false,
+                detail: "verification disabled by configuration (--no-verify)".into(),
+            });
+            return Ok(ServerIdentity::Unverified);
+        }
+    };
+    let now = (hs.config.common.time)();
+    let result = verify::verify_server_chain(
+        &*hs.config.common.provider,
+        roots,
+        chain,
+        &hs.server_name,
+        None,
+        now,
+    );
+    match result {
+        Ok(v) => {
+            for r in v.reports() {
+                cx.tracer.emit(|| TraceEvent::CertificateCheck {
+                    check: r.check,
+                    passed: r.passed,
+                    detail: r.detail.clone(),
+                });
+            }
+            Ok(ServerIdentity::Verified(v))
+        }
+        Err(e) => {
+            if let Error::Certificate { check, detail } = &e {
+                cx.tracer.emit(|| TraceEvent::CertificateCheck {
+                    check: *check,
+                    passed: false,
+                    detail: detail.clone(),
+                });
+            }
+            Err(e)
+        }
+    }
+}
+
+struct ExpectCertificateVerify {
+    hs: Handshake13,
+    chain: Vec<CertificateDer<'static>>,
+    verified: ServerIdentity,
+    client_auth_requested: Option<Vec<u8>>,
+}
+
+impl State for ExpectCertificateVerify {
+    /// Step 6: CertificateVerify — the server proves it holds the certificate's key.
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::CertificateVerify {
+            return Err(unexpected("CertificateVerify", &msg));
+        }
+        let cv = CertificateVerify::decode(msg.body())?;
+        if !self.hs.config.common.signature_schemes.contains(&cv.scheme) {
+            return Err(Error::IllegalParameter(
+                "server signed with a scheme we did not offer",
+            ));
+        }
+        let content = verify::tls13_signed_content(true, self.hs.transcript.current().as_ref());
+        let end_entity = self
+            .chain
+            .first()
+            .ok_or(Error::Internal("chain vanished"))?;
+        let signature = verify::verify_tls13_signature(
+            &*self.hs.config.common.provider,
+            end_entity,
+            cv.scheme,
+            &content,
+            &cv.signature,
+        );
+        cx.tracer.emit(|| TraceEvent::CertificateVerify {
+            from: Side::Server,
+            scheme: cv.scheme,
+            verified: signature.is_ok(),
+        });
+        let signature = signature?;
+        self.hs.transcript.add(&msg.bytes);
+        Ok(Box::new(ExpectFinished {
+            hs: self.hs,
+            _identity: self.verified,
+            _signature: signature,
+            client_auth_requested: self.client_auth_requested,
+        }))
+    }
+}
+
+struct ExpectFinished {
+    hs: Handshake13,
+    _identity: ServerIdentity,
+    _signature: SignatureVerified,
+    client_auth_requested: Option<Vec<u8>>,
+}
+
+impl State for ExpectFinished {
+    /// Step 7: the server's Finished; then our own (step 8) and the application keys.
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::Finished {
+            return Err(unexpected("Finished", &msg));
+        }
+        let fin = Finished::decode(msg.body())?;
+        let me = *self;
+        let mut hs = me.hs;
+        let expected = hs.server_hs.finished_verify_data(&hs.transcript.current());
+        let verified = verify_finished(expected.as_ref(), &fin.verify_data);
+        cx.tracer.emit(|| TraceEvent::Finished {
+            from: Side::Server,
+            verified: verified.is_ok(),
+        });
+        let _proof = verified?;
+        cx.peer_finished_seen = true;
+        hs.transcript.add(&msg.bytes);
+
+        let provider = hs.config.common.provider.clone();
+        let through_server_finished = hs.transcript.current();
+        let master = hs.handshake_secret.into_master();
+        let client_ap = master.client_traffic(&through_server_finished);
+        let server_ap = master.server_traffic(&through_server_finished);
+        cx.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.secret().expose());
+        cx.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.secret().expose());
+        cx.log_secret(
+            "EXPORTER_SECRET",
+            master.exporter(&through_server_finished).expose(),
+        );
+        install_decrypter(
+            cx,
+            &provider,
+            hs.suite,
+            &server_ap,
+            "server application traffic",
+        )?;
+
+        if let Some(context) = me.client_auth_requested {
+            send_empty_certificate(cx, &mut hs.transcript, context)?;
+        }
+        send_finished(cx, &mut hs.transcript, &hs.client_hs)?;
+        let _resumption = master.resumption(&hs.transcript.current());
+        install_encrypter(
+            cx,
+            &provider,
+            hs.suite,
+            &client_ap,
+            "client application traffic",
+        )?;
+        let alpn = cx
+            .negotiated
+            .alpn
+            .as_ref()
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        let (suite, group) = (hs.suite.suite, cx.negotiated.group);
+        cx.tracer.emit(|| TraceEvent::HandshakeComplete {
+            version: ProtocolVersion::Tls13,
+            cipher_suite: suite,
+            group,
+            alpn,
+        });
+        cx.start_traffic()?;
+        Ok(Box::new(Traffic13::new(
+            Side::Client,
+            provider,
+            hs.suite,
+            client_ap,
+            server_ap,
+        )))
+    }
+}
+
+/// Step 8a (when asked, without an identity): an empty Certificate.
+fn send_empty_certificate(
+    cx: &mut Common,
+    transcript: &mut Transcript,
+    context: Vec<u8>,
+) -> Result<(), Error> {
+    let bytes = Certificate13 {
+        context,
+        entries: Vec::new(),
+    }
+    .encode();
+    transcript.add(&bytes);
+    cx.send_handshake(&bytes)?;
+    cx.tracer.emit(|| TraceEvent::Certificate {
+        from: Side::Client,
+        chain: Vec::new(),
+    });
+    Ok(())
+}
+
+/// Step 8: our Finished, a MAC over the whole transcript.
+fn send_finished(
+    cx: &mut Common,
+    transcript: &mut Transcript,
+    client_hs: &TrafficSecret,
+) -> Result<(), Error> {
+    let verify_data = client_hs.finished_verify_data(&transcript.current());
+    let bytes = Finished {
+        verify_data: verify_data.as_ref().to_vec(),
+    }
+    .encode();
+    transcript.add(&bytes);
+    cx.send_handshake(&bytes)?;
+    cx.tracer.emit(|| TraceEvent::Finished {
+        from: Side::Client,
+        verified: false,
+    });
+    Ok(())
+}

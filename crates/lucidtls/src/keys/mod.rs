@@ -1,0 +1,6 @@
+//! Key schedules: TLS 1.3's HKDF ladder (and, next, TLS 1.2's PRF).
+
+pub mod keylog;
+pub mod tls13;
+
+pub use keylog::{KeyLog, KeyLogFile};

@@ -1,0 +1,474 @@
+//! Cutting a byte stream into records.
+
+use super::{OpaqueRecord, HEADER_LEN, MAX_CIPHERTEXT_TLS13};
+use crate::enums::ContentType;
+use crate::error::Error;
+
+/// Cuts the incoming byte stream into [`OpaqueRecord`]s.
+///
+/// Bytes may arrive split or coalesced at any boundary. The header of each record is
+/// checked as soon as enough of it has arrived:
+///
+/// - the content type must be change_cipher_spec, alert, handshake or application_data,
+///   otherwise [`Error::UnexpectedContentType`] (heartbeat is refused too);
+/// - if the very first record starts with a byte with the high bit set, it looks like an
+///   SSLv2 ClientHello and is refused with [`Error::Decode`];
+/// - the major version byte must be 3, otherwise [`Error::Decode`];
+/// - the length must not exceed [`RecordDeframer::max_record_len`] (by default
+///   [`MAX_CIPHERTEXT_TLS13`]), otherwise [`Error::RecordOverflow`].
+///
+/// The buffer never holds more than one maximum-size record plus its header:
+/// [`RecordDeframer::push`] takes only what fits, and the caller pops records to make
+/// room. Whenever the buffer is full, [`RecordDeframer::pop`] yields a record or an error,
+/// so a caller that alternates push and pop always makes progress.
+///
+/// Errors are fatal for the connection; once `pop` fails it keeps failing.
+#[derive(Debug)]
+pub struct RecordDeframer {
+    /// Buffered bytes; the unread ones are `buf[start..]`.
+    buf: Vec<u8>,
+    /// Offset of the first unread byte in `buf`.
+    start: usize,
+    /// Largest accepted record payload length.
+    max_record_len: usize,
+    /// Whether a record was already popped (the SSLv2 guard only applies before).
+    seen_record: bool,
+}
+
+impl Default for RecordDeframer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RecordDeframer {
+    /// A deframer accepting records up to [`MAX_CIPHERTEXT_TLS13`] bytes of payload.
+    pub fn new() -> Self {
+        Self {
+            buf: Vec::new(),
+            start: 0,
+            max_record_len: MAX_CIPHERTEXT_TLS13,
+            seen_record: false,
+        }
+    }
+
+    /// Sets the largest accepted record payload length. TLS 1.2 CBC records may use up to
+    /// [`super::MAX_CIPHERTEXT_TLS12`]; values above 2^16 - 1 are clamped to it.
+    pub fn set_max_record_len(&mut self, len: usize) {
+        self.max_record_len = len.min(usize::from(u16::MAX));
+    }
+
+    /// The largest accepted record payload length.
+    pub fn max_record_len(&self) -> usize {
+        self.max_record_len
+    }
+
+    /// The most bytes the deframer will hold: one maximum-size record with its header.
+    pub fn capacity(&self) -> usize {
+        HEADER_LEN + self.max_record_len
+    }
+
+    /// Number of buffered bytes not yet returned as records.
+    pub fn buffered_len(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Whether no bytes are buffered.
+    pub fn is_empty(&self) -> bool {
+        self.buffered_len() == 0
+    }
+
+    /// How many bytes [`RecordDeframer::push`] would accept right now.
+    pub fn space(&self) -> usize {
+        self.capacity().saturating_sub(self.buffered_len())
+    }
+
+    /// Appends as many bytes of `data` as fit and returns how many were taken. The
+    /// caller keeps the rest and pushes it again after popping records.
+    pub fn push(&mut self, data: &[u8]) -> usize {
+        self.compact();
+        let take = self.space().min(data.len());
+        let (now, _later) = data.split_at(take);
+        self.buf.extend_from_slice(now);
+        take
+    }
+
+    /// Reads once from `rd` into the free space and returns the number of bytes read;
+    /// `Ok(0)` means end of stream. Fails with [`std::io::ErrorKind::Other`] if there is
+    /// no free space (pop records first).
+    pub fn read_from<R: std::io::Read + ?Sized>(&mut self, rd: &mut R) -> std::io::Result<usize> {
+        self.compact();
+        let space = self.space();
+        if space == 0 {
+            return Err(std::io::Error::other(
+                "record buffer full: pop records before reading",
+            ));
+        }
+        let old_len = self.buf.len();
+        self.buf.resize(old_len + space, 0);
+        let free = self.buf.get_mut(old_len..).unwrap_or_default();
+        let result = rd.read(free);
+        let got = match &result {
+            Ok(n) => (*n).min(space),
+            Err(_) => 0,
+        };
+        self.buf.truncate(old_len + got);
+        result
+    }
+
+    /// Whether the buffered bytes end in an incomplete record. At end of stream this
+    /// means the peer truncated the connection mid-record.
+    pub fn has_partial(&self) -> bool {
+        let mut rest = self.buf.get(self.start..).unwrap_or_default();
+        loop {
+            match rest {
+                [] => return false,
+                [_, _, _, l0, l1, body @ ..] => {
+                    let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+                    match body.get(len..) {
+                        Some(next) => rest = next,
+                        None => return true,
+                    }
+                }
+                _ => return true,
+            }
+        }
+    }
+
+    /// Returns the next complete record, `Ok(None)` if more bytes are needed, or the
+    /// error for an invalid header.
+    pub fn pop(&mut self) -> Result<Option<OpaqueRecord>, Error> {
+        let avail = self.buf.get(self.start..).unwrap_or_default();
+        let Some((typ, version, len)) = self.check_header(avail)? else {
+            return Ok(None);
+        };
+        let Some(payload) = avail.get(HEADER_LEN..HEADER_LEN + len) else {
+            return Ok(None);
+        };
+        let record = OpaqueRecord {
+            typ,
+            version,
+            payload: payload.to_vec(),
+        };
+        self.start += HEADER_LEN + len;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        self.seen_record = true;
+        Ok(Some(record))
+    }
+
+    /// Checks as much of the header at the front of `avail` as has arrived. Returns the
+    /// header fields once all five bytes are there.
+    fn check_header(&self, avail: &[u8]) -> Result<Option<(ContentType, u16, usize)>, Error> {
+        let Some(&first) = avail.first() else {
+            return Ok(None);
+        };
+        if !self.seen_record && first & 0x80 != 0 {
+            return Err(Error::decode("SSLv2-style record"));
+        }
+        let typ = ContentType::from_wire(first);
+        if !matches!(
+            typ,
+            ContentType::ChangeCipherSpec
+                | ContentType::Alert
+                | ContentType::Handshake
+                | ContentType::ApplicationData
+        ) {
+            return Err(Error::UnexpectedContentType(typ));
+        }
+        if let Some(&major) = avail.get(1) {
+            if major != 0x03 {
+                return Err(Error::decode("record version"));
+            }
+        }
+        let [_, v0, v1, l0, l1, ..] = *avail else {
+            return Ok(None);
+        };
+        let len = usize::from(u16::from_be_bytes([l0, l1]));
+        if len > self.max_record_len {
+            return Err(Error::RecordOverflow {
+                len,
+                limit: self.max_record_len,
+            });
+        }
+        Ok(Some((typ, u16::from_be_bytes([v0, v1]), len)))
+    }
+
+    /// Moves the unread bytes to the front of the buffer.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::MAX_CIPHERTEXT_TLS12;
+
+    fn record(typ: u8, version: u16, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![typ];
+        out.extend_from_slice(&version.to_be_bytes());
+        out.extend_from_slice(&u16::try_from(payload.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// Three records of different types and sizes, plus what the deframer should yield.
+    fn three_records() -> (Vec<u8>, Vec<OpaqueRecord>) {
+        let payloads: [(u8, u16, Vec<u8>); 3] = [
+            (22, 0x0301, (0..10u8).collect()),
+            (20, 0x0303, vec![1]),
+            (23, 0x0303, (0..300u16).map(|i| (i % 251) as u8).collect()),
+        ];
+        let mut wire = Vec::new();
+        let mut expect = Vec::new();
+        for (typ, version, payload) in payloads {
+            wire.extend(record(typ, version, &payload));
+            expect.push(OpaqueRecord {
+                typ: ContentType::from_wire(typ),
+                version,
+                payload,
+            });
+        }
+        (wire, expect)
+    }
+
+    fn pop_all(d: &mut RecordDeframer, into: &mut Vec<OpaqueRecord>) {
+        while let Some(r) = d.pop().unwrap() {
+            into.push(r);
+        }
+    }
+
+    #[test]
+    fn every_split_point() {
+        let (wire, expect) = three_records();
+        let boundaries = [0, 15, 21, wire.len()];
+        for i in 0..=wire.len() {
+            let mut d = RecordDeframer::new();
+            let mut got = Vec::new();
+            let (a, b) = wire.split_at(i);
+            assert_eq!(d.push(a), a.len());
+            pop_all(&mut d, &mut got);
+            assert_eq!(d.has_partial(), !boundaries.contains(&i), "split at {i}");
+            assert_eq!(d.push(b), b.len());
+            pop_all(&mut d, &mut got);
+            assert_eq!(got, expect, "split at {i}");
+            assert!(!d.has_partial());
+            assert!(d.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_pair_of_split_points() {
+        let (wire, expect) = three_records();
+        for i in 0..=wire.len() {
+            for j in i..=wire.len() {
+                let mut d = RecordDeframer::new();
+                let mut got = Vec::new();
+                for part in [&wire[..i], &wire[i..j], &wire[j..]] {
+                    assert_eq!(d.push(part), part.len());
+                    pop_all(&mut d, &mut got);
+                }
+                assert_eq!(got, expect, "split at {i}, {j}");
+            }
+        }
+    }
+
+    #[test]
+    fn one_byte_at_a_time() {
+        let (wire, expect) = three_records();
+        let mut d = RecordDeframer::new();
+        let mut got = Vec::new();
+        for b in &wire {
+            assert_eq!(d.push(std::slice::from_ref(b)), 1);
+            pop_all(&mut d, &mut got);
+        }
+        assert_eq!(got, expect);
+    }
+
+    #[test]
+    fn coalesced() {
+        let (wire, expect) = three_records();
+        let mut d = RecordDeframer::new();
+        assert_eq!(d.push(&wire), wire.len());
+        assert!(!d.has_partial());
+        let mut got = Vec::new();
+        pop_all(&mut d, &mut got);
+        assert_eq!(got, expect);
+        assert_eq!(d.pop(), Ok(None));
+    }
+
+    #[test]
+    fn truncation_is_visible() {
+        let (wire, _) = three_records();
+        let mut d = RecordDeframer::new();
+        d.push(&wire[..wire.len() - 1]);
+        let mut got = Vec::new();
+        pop_all(&mut d, &mut got);
+        assert_eq!(got.len(), 2);
+        assert!(d.has_partial());
+        assert!(!d.is_empty());
+    }
+
+    #[test]
+    fn empty_payload_record_is_framed() {
+        let mut d = RecordDeframer::new();
+        d.push(&record(23, 0x0303, &[]));
+        let r = d.pop().unwrap().unwrap();
+        assert_eq!(r.payload, Vec::<u8>::new());
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn overflow() {
+        let mut d = RecordDeframer::new();
+        d.push(&[22, 3, 3, 0x41, 0x01]); // 16641
+        assert_eq!(
+            d.pop(),
+            Err(Error::RecordOverflow {
+                len: 16641,
+                limit: 16640
+            })
+        );
+        // Sticky: the same error again.
+        assert_eq!(
+            d.pop(),
+            Err(Error::RecordOverflow {
+                len: 16641,
+                limit: 16640
+            })
+        );
+
+        // Exactly the limit is accepted, and fits the buffer in one push.
+        let mut d = RecordDeframer::new();
+        let max = record(23, 0x0303, &vec![7; MAX_CIPHERTEXT_TLS13]);
+        assert_eq!(d.push(&max), max.len());
+        assert_eq!(d.space(), 0);
+        assert_eq!(d.push(&[23]), 0);
+        assert_eq!(
+            d.pop().unwrap().unwrap().payload.len(),
+            MAX_CIPHERTEXT_TLS13
+        );
+
+        // A larger limit for TLS 1.2.
+        let mut d = RecordDeframer::new();
+        d.set_max_record_len(MAX_CIPHERTEXT_TLS12);
+        d.push(&[23, 3, 3, 0x41, 0x01]);
+        assert_eq!(d.pop(), Ok(None));
+    }
+
+    #[test]
+    fn bad_content_type() {
+        let mut d = RecordDeframer::new();
+        // Detected from the first byte alone.
+        d.push(&[0x19]);
+        assert_eq!(
+            d.pop(),
+            Err(Error::UnexpectedContentType(ContentType::Unknown(0x19)))
+        );
+
+        let mut d = RecordDeframer::new();
+        d.push(&record(24, 0x0303, &[1, 2, 3]));
+        assert_eq!(
+            d.pop(),
+            Err(Error::UnexpectedContentType(ContentType::Heartbeat))
+        );
+
+        // An HTTP request sent to a TLS port.
+        let mut d = RecordDeframer::new();
+        d.push(b"GET / HTTP/1.1\r\n");
+        assert_eq!(
+            d.pop(),
+            Err(Error::UnexpectedContentType(ContentType::Unknown(b'G')))
+        );
+
+        // A bad type after good records.
+        let mut d = RecordDeframer::new();
+        let mut wire = record(22, 0x0303, &[1]);
+        wire.extend(record(0x80, 0x0303, &[1]));
+        d.push(&wire);
+        assert!(d.pop().unwrap().is_some());
+        assert_eq!(
+            d.pop(),
+            Err(Error::UnexpectedContentType(ContentType::Unknown(0x80)))
+        );
+    }
+
+    #[test]
+    fn bad_version() {
+        let mut d = RecordDeframer::new();
+        d.push(&[22, 0x02]);
+        assert_eq!(d.pop(), Err(Error::decode("record version")));
+
+        let mut d = RecordDeframer::new();
+        d.push(&record(22, 0x0403, &[1]));
+        assert_eq!(d.pop(), Err(Error::decode("record version")));
+
+        // Any minor version is framed; the version is reported as sent.
+        let mut d = RecordDeframer::new();
+        d.push(&record(22, 0x0300, &[1]));
+        assert_eq!(d.pop().unwrap().unwrap().version, 0x0300);
+    }
+
+    #[test]
+    fn sslv2_hello_refused() {
+        // Start of an SSLv2-compatible ClientHello: 2-byte length with the high bit, type 1.
+        let mut d = RecordDeframer::new();
+        d.push(&[0x80, 0x2e, 0x01, 0x03, 0x01, 0x00, 0x15]);
+        assert_eq!(d.pop(), Err(Error::decode("SSLv2-style record")));
+        assert_eq!(Error::decode("SSLv2-style record").alert().to_wire(), 50);
+    }
+
+    #[test]
+    fn buffer_stays_bounded() {
+        let mut wire = Vec::new();
+        let mut count = 0;
+        while wire.len() < 100_000 {
+            wire.extend(record(23, 0x0303, &[count as u8; 1000]));
+            count += 1;
+        }
+        let mut d = RecordDeframer::new();
+        let mut rest = &wire[..];
+        let mut got = 0;
+        while !rest.is_empty() {
+            let n = d.push(rest);
+            assert!(d.buffered_len() <= d.capacity());
+            rest = &rest[n..];
+            while let Some(r) = d.pop().unwrap() {
+                assert_eq!(r.payload, vec![got as u8; 1000]);
+                got += 1;
+            }
+        }
+        assert_eq!(got, count);
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn read_from_reader() {
+        let (wire, expect) = three_records();
+        let mut reader = std::io::Cursor::new(wire.clone());
+        let mut d = RecordDeframer::new();
+        let mut got = Vec::new();
+        loop {
+            let n = d.read_from(&mut reader).unwrap();
+            pop_all(&mut d, &mut got);
+            if n == 0 {
+                break;
+            }
+        }
+        assert_eq!(got, expect);
+        assert!(!d.has_partial());
+
+        // A full buffer refuses to read rather than report a false end of stream.
+        let mut d = RecordDeframer::new();
+        d.push(&record(23, 0x0303, &vec![0; MAX_CIPHERTEXT_TLS13]));
+        let mut reader = std::io::Cursor::new(wire);
+        assert!(d.read_from(&mut reader).is_err());
+        assert_eq!(reader.position(), 0);
+    }
+}

@@ -1,0 +1,6 @@
+//! Helpers shared by the lucidtls integration tests (`mod common;` in a test file).
+// Each test binary uses only part of the shared helpers.
+#![allow(dead_code)]
+
+pub mod pair;
+pub mod rfc8448;
