@@ -151,6 +151,11 @@ fn good_chain_reports_every_check_in_order() {
         "{revocation}"
     );
 
+    let shown = verified.reports()[7].to_string();
+    assert!(shown.starts_with("revocation: not checked"), "{shown}");
+    assert!(verified.reports()[6]
+        .to_string()
+        .starts_with("host name: ok: "));
     assert_eq!(verified.end_entity(), &cert);
     assert_eq!(verified.server_name(), &name("localhost"));
     assert_eq!(verified.info().unwrap().subject, "CN=localhost");
@@ -205,6 +210,12 @@ fn wrong_host_name() {
     );
     let err = Error::Certificate { check, detail };
     assert_eq!(err.alert(), AlertDescription::BadCertificate);
+    let report = lucidtls::verify::CheckReport::from_error(&err).unwrap();
+    assert!(!report.passed && report.check == CertificateCheck::Name);
+    assert!(report
+        .to_string()
+        .starts_with("host name: FAILED: expected other.example"));
+    assert!(lucidtls::verify::CheckReport::from_error(&Error::BadSignature).is_none());
 }
 
 #[test]

@@ -574,7 +574,7 @@ pub(crate) fn summarize_chain(chain: &[CertificateDer<'static>]) -> Vec<String> 
 /// It is only carried, never read: holding it is the point.
 #[allow(dead_code)]
 enum ServerIdentity {
-    Verified(VerifiedServerChain),
+    Verified(Box<VerifiedServerChain>),
     Unverified,
 }
 
@@ -612,7 +612,7 @@ fn verify_server_certificate(
                     detail: r.detail.clone(),
                 });
             }
-            Ok(ServerIdentity::Verified(v))
+            Ok(ServerIdentity::Verified(Box::new(v)))
         }
         Err(e) => {
             if let Error::Certificate { check, detail } = &e {

@@ -85,13 +85,13 @@ impl State for ExpectClientHello {
                 .map(|k| k.iter().map(|e| e.group).collect())
                 .unwrap_or_default(),
         });
-        self.handle_client_hello(cx, ch, &msg.bytes)
+        (*self).handle_client_hello(cx, ch, &msg.bytes)
     }
 }
 
 impl ExpectClientHello {
     fn handle_client_hello(
-        self: Box<Self>,
+        self,
         cx: &mut Common,
         ch: ClientHello,
         ch_bytes: &[u8],
@@ -122,7 +122,9 @@ impl ExpectClientHello {
                 ))
             }
             (Some(s), None) => s,
-            (None, None) => return self.send_hello_retry_request(cx, ch, ch_bytes, choices.suite),
+            (None, None) => {
+                return self.send_hello_retry_request(cx, ch, ch_bytes, choices.suite)
+            }
         };
         if let Some(name) = ch.extensions.server_name().cloned().flatten() {
             cx.negotiated.server_name = Some(name);
@@ -190,7 +192,7 @@ impl ExpectClientHello {
 
     /// Step 1b: HelloRetryRequest — none of the client's key shares is for a group we take.
     fn send_hello_retry_request(
-        self: Box<Self>,
+        self,
         cx: &mut Common,
         ch: ClientHello,
         ch_bytes: &[u8],
