@@ -4,7 +4,9 @@ use crate::crypto::{CryptoProvider, SigningKey};
 use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::keys::KeyLog;
-use crate::suites::TLS13_SUITES;
+use crate::suites::{
+    tls12_suite, tls13_suite, Bulk, KeyExchange, Policy, TLS12_SUITES, TLS13_SUITES,
+};
 use crate::trace::Observer;
 use crate::verify::RootStore;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
@@ -32,6 +34,32 @@ pub const DEFAULT_SIGNATURE_SCHEMES: [SignatureScheme; 9] = [
     SignatureScheme::RSA_PKCS1_SHA512,
 ];
 
+/// The suites a policy enables, in preference order: TLS 1.3 first.
+pub fn suites_for(policy: Policy) -> Vec<CipherSuite> {
+    TLS13_SUITES
+        .iter()
+        .map(|s| s.suite)
+        .chain(
+            TLS12_SUITES
+                .iter()
+                .filter(|s| s.policy <= policy)
+                .map(|s| s.suite),
+        )
+        .collect()
+}
+
+/// The signature schemes a policy accepts: SHA-1 only under `legacy`.
+pub fn schemes_for(policy: Policy) -> Vec<SignatureScheme> {
+    let mut schemes = DEFAULT_SIGNATURE_SCHEMES.to_vec();
+    if policy >= Policy::Legacy {
+        schemes.extend([
+            SignatureScheme::RSA_PKCS1_SHA1,
+            SignatureScheme::ECDSA_SHA1_Legacy,
+        ]);
+    }
+    schemes
+}
+
 /// Settings both sides share.
 #[derive(Clone)]
 pub struct CommonConfig {
@@ -55,6 +83,12 @@ pub struct CommonConfig {
     pub max_handshake_message: usize,
     /// Clock for certificate validity (tests can pin it).
     pub time: fn() -> UnixTime,
+    /// The policy the suites and schemes came from (see [`CommonConfig::set_policy`]).
+    pub policy: Policy,
+    /// TLS 1.2: refuse peers that do not support the extended master secret (RFC 7627).
+    pub require_extended_master_secret: bool,
+    /// TLS 1.2: offer/accept Encrypt-then-MAC on CBC suites (RFC 7366).
+    pub encrypt_then_mac: bool,
 }
 
 impl CommonConfig {
@@ -74,7 +108,22 @@ impl CommonConfig {
             key_log: None,
             max_handshake_message: 64 * 1024,
             time: UnixTime::now,
+            policy: Policy::Modern,
+            require_extended_master_secret: false,
+            encrypt_then_mac: true,
         }
+    }
+
+    /// Resets suites and signature schemes to those of `policy`.
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+        self.cipher_suites = suites_for(policy);
+        self.signature_schemes = schemes_for(policy);
+    }
+
+    /// Whether `version` is enabled.
+    pub fn supports(&self, version: ProtocolVersion) -> bool {
+        self.versions.contains(&version)
     }
 
     /// Checks that every configured group and suite is implemented.
@@ -87,9 +136,22 @@ impl CommonConfig {
             }
         }
         for s in &self.cipher_suites {
-            if crate::suites::tls13_suite(*s).is_none() {
-                return Err(Error::Config(format!("cipher suite {s} is not supported")));
+            if tls13_suite(*s).is_some() {
+                continue;
             }
+            let suite = tls12_suite(*s)
+                .ok_or_else(|| Error::Config(format!("cipher suite {s} is not supported")))?;
+            if let Bulk::Cbc(alg) = suite.bulk {
+                if self.provider.cbc(alg).is_none() {
+                    return Err(Error::Config(format!("{s}: the provider has no CBC")));
+                }
+            }
+            if suite.kx == KeyExchange::Dhe && self.provider.ffdhe().is_none() {
+                return Err(Error::Config(format!("{s}: the provider has no FFDHE")));
+            }
+        }
+        if self.versions.is_empty() {
+            return Err(Error::Config("no protocol version enabled".into()));
         }
         if self.groups.is_empty() || self.cipher_suites.is_empty() {
             return Err(Error::Config(
@@ -125,7 +187,8 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// Defaults: TLS 1.3, all AEAD suites, X25519/P-256/P-384, the Mozilla root set.
+    /// Defaults (policy `modern`): TLS 1.3 and TLS 1.2 with ECDHE and AEAD suites,
+    /// X25519/P-256/P-384, the Mozilla root set.
     pub fn new(provider: Arc<dyn CryptoProvider>) -> Self {
         Self::with_roots(provider, Arc::new(RootStore::webpki_roots()))
     }

@@ -216,7 +216,7 @@ impl Connection {
     ) -> Result<Self, Error> {
         config.common.validate()?;
         let mut common = Common::new(Side::Client, &config.common);
-        let state = crate::handshake::client13::start(&mut common, config, server_name)?;
+        let state = crate::handshake::client::start(&mut common, config, server_name)?;
         Ok(Self {
             common,
             state: Some(state),

@@ -132,6 +132,10 @@ pub trait SigningKey: Send + Sync + Debug {
     fn sign(&self, scheme: SignatureScheme, message: &[u8]) -> Result<Vec<u8>, Error>;
     /// A short description such as "RSA 2048" or "ECDSA P-256", for traces.
     fn describe(&self) -> String;
+    /// For RSA keys: RSA key-transport decryption (TLS 1.2 RSA suites).
+    fn rsa_key_transport(&self) -> Option<&dyn RsaKeyTransport> {
+        None
+    }
 }
 
 /// The provider: every primitive lucidtls uses.
@@ -162,4 +166,148 @@ pub trait CryptoProvider: Send + Sync + Debug {
     fn kx_group(&self, name: NamedGroup) -> Option<&'static dyn KxGroup> {
         self.kx_groups().iter().copied().find(|g| g.name() == name)
     }
+
+    // ---- TLS 1.2 pieces. Defaults say "unsupported" so a TLS 1.3-only provider still works.
+
+    /// TLS 1.2 verification for ECDSA, where the scheme names only the hash and the
+    /// curve comes from the certificate (RFC 5246 §7.4.1.4.1). Default: the TLS 1.3 mapping.
+    fn tls12_verification_algorithms(
+        &self,
+        scheme: SignatureScheme,
+    ) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
+        self.verification_algorithm(scheme).into_iter().collect()
+    }
+
+    /// Constant-time TLS CBC record protection for `alg`, if implemented.
+    fn cbc(&self, _alg: CbcAlgorithm) -> Option<&'static dyn CbcCipher> {
+        None
+    }
+
+    /// Finite-field Diffie-Hellman with explicit parameters (TLS 1.2 DHE), if implemented.
+    fn ffdhe(&self) -> Option<&'static dyn FfdheProvider> {
+        None
+    }
+
+    /// RSA PKCS#1 v1.5 encryption of a pre-master secret to the public key in
+    /// `spki` (the DER SubjectPublicKeyInfo), for TLS 1.2 RSA key transport.
+    fn rsa_encrypt_pkcs1(&self, _spki: &[u8], _plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        Err(Error::Internal(
+            "RSA key transport is not implemented by this provider",
+        ))
+    }
+}
+
+/// AES-CBC with an HMAC, as TLS 1.2 CBC suites use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CbcAlgorithm {
+    /// AES-128-CBC with HMAC-SHA1
+    Aes128Sha1,
+    /// AES-256-CBC with HMAC-SHA1
+    Aes256Sha1,
+    /// AES-128-CBC with HMAC-SHA256
+    Aes128Sha256,
+    /// AES-256-CBC with HMAC-SHA256
+    Aes256Sha256,
+    /// AES-256-CBC with HMAC-SHA384
+    Aes256Sha384,
+}
+
+impl CbcAlgorithm {
+    /// Encryption key length.
+    pub const fn enc_key_len(self) -> usize {
+        match self {
+            Self::Aes128Sha1 | Self::Aes128Sha256 => 16,
+            _ => 32,
+        }
+    }
+
+    /// MAC key length (= MAC length).
+    pub const fn mac_len(self) -> usize {
+        match self {
+            Self::Aes128Sha1 | Self::Aes256Sha1 => 20,
+            Self::Aes128Sha256 | Self::Aes256Sha256 => 32,
+            Self::Aes256Sha384 => 48,
+        }
+    }
+}
+
+/// TLS 1.2 CBC record protection: MAC-then-encrypt (constant time, Lucky13-safe) or
+/// encrypt-then-MAC (RFC 7366).
+pub trait CbcCipher: Send + Sync + Debug {
+    /// Which algorithm this is.
+    fn algorithm(&self) -> CbcAlgorithm;
+    /// Keys a direction.
+    fn key(&self, enc_key: &[u8], mac_key: &[u8]) -> Result<Box<dyn CbcKey>, Error>;
+}
+
+/// A keyed TLS CBC cipher. `header` is the 11-byte `seq_num || type || version`; the
+/// record length is supplied by the implementation as the MAC requires. `iv` is the
+/// record's explicit IV (TLS 1.1+).
+pub trait CbcKey: Send + Sync {
+    /// MAC-then-encrypt: appends `CBC(plaintext || MAC || padding)` to `out`.
+    fn seal_mac_then_encrypt(
+        &self,
+        iv: &[u8; 16],
+        header: &[u8; 11],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error>;
+    /// Opens MAC-then-encrypt in constant time with respect to padding and MAC:
+    /// any failure is [`Error::BadRecordMac`], decided only after the same work.
+    /// Returns the plaintext, written over the front of `ciphertext`, as a length.
+    fn open_mac_then_encrypt(
+        &self,
+        iv: &[u8; 16],
+        header: &[u8; 11],
+        ciphertext: &mut [u8],
+    ) -> Result<usize, Error>;
+    /// Encrypt-then-MAC: appends `CBC(plaintext || padding) || MAC(header || len || iv || ciphertext)`.
+    fn seal_encrypt_then_mac(
+        &self,
+        iv: &[u8; 16],
+        header: &[u8; 11],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error>;
+    /// Opens encrypt-then-MAC: the MAC is checked (constant-time compare) before decrypting.
+    fn open_encrypt_then_mac(
+        &self,
+        iv: &[u8; 16],
+        header: &[u8; 11],
+        record: &mut [u8],
+    ) -> Result<usize, Error>;
+}
+
+/// A server's finite-field DH start: the prime `p`, the generator `g`, and the
+/// pending exchange (its public share is the server's Y).
+pub type FfdheStart = (Vec<u8>, Vec<u8>, Box<dyn ActiveKx>);
+
+/// Finite-field DH with explicit parameters (TLS 1.2 ServerKeyExchange carries p, g, Ys).
+pub trait FfdheProvider: Send + Sync + Debug {
+    /// Server side: a key pair for the RFC 7919 group `group` (ffdhe2048/3072/4096);
+    /// returns (p, g) and the pending exchange, whose public share is our Y.
+    fn start_named(&self, group: NamedGroup) -> Result<FfdheStart, Error>;
+    /// Client side: answers explicit parameters with our public value and the shared
+    /// secret (leading zeros stripped, RFC 5246 §8.1.2). The caller has checked p's size;
+    /// this checks 1 < Ys < p-1.
+    fn respond_explicit(
+        &self,
+        p: &[u8],
+        g: &[u8],
+        server_y: &[u8],
+    ) -> Result<(Vec<u8>, SharedSecret), Error>;
+}
+
+/// The RSA key-transport half of a server's RSA private key (TLS 1.2 RSA suites).
+pub trait RsaKeyTransport: Send + Sync {
+    /// Decrypts an encrypted pre-master secret with implicit rejection (RFC 5246
+    /// §7.4.7.1): always returns 48 bytes. When the padding, length or embedded version
+    /// (`client_version`) is wrong, the result is `fallback` — chosen in constant time,
+    /// with no early return, so that a bad ciphertext is indistinguishable until Finished.
+    fn decrypt_premaster(
+        &self,
+        ciphertext: &[u8],
+        client_version: u16,
+        fallback: &[u8; 48],
+    ) -> Secret;
 }

@@ -2,171 +2,28 @@
 //! ClientHello → ServerHello (or HelloRetryRequest) → EncryptedExtensions →
 //! CertificateRequest? → Certificate → CertificateVerify → Finished → our Finished.
 
+use super::client::{
+    send_client_hello, summarize_chain, verify_server_certificate, ExpectServerHello, HelloState,
+    ServerIdentity,
+};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
-use crate::config::{ClientConfig, ServerVerification};
+use crate::config::ClientConfig;
 use crate::conn::Common;
-use crate::crypto::ActiveKx;
-use crate::enums::{
-    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
-};
-use crate::error::{CertificateCheck, Error};
+use crate::enums::{ExtensionType, HandshakeType, NamedGroup, ProtocolVersion};
+use crate::error::Error;
 use crate::keys::tls13::{EarlySecret, HandshakeSecret, TrafficSecret};
 use crate::msgs::{
-    Certificate13, CertificateRequest13, CertificateVerify, ClientHello, EncryptedExtensions,
-    Extension, Extensions, Finished, HandshakeBody, KeyShareEntry, ServerHello,
+    Certificate13, CertificateRequest13, CertificateVerify, EncryptedExtensions, Extension,
+    Finished, HandshakeBody, ServerHello,
 };
 use crate::record::{Tls13Decrypter, Tls13Encrypter};
 use crate::suites::{tls13_suite, Tls13Suite};
 use crate::trace::{Side, TraceEvent};
-use crate::verify::{self, SignatureVerified, VerifiedServerChain};
+use crate::verify::{self, SignatureVerified};
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::sync::Arc;
-
-/// What the client remembers between its hello and the server's answer.
-struct HelloState {
-    config: Arc<ClientConfig>,
-    server_name: ServerName<'static>,
-    random: [u8; 32],
-    session_id: Vec<u8>,
-    key_shares: Vec<Box<dyn ActiveKx>>,
-    hello: ClientHello,
-    hello_bytes: Vec<u8>,
-}
-
-/// Begins the handshake: sends the first ClientHello.
-pub(crate) fn start(
-    cx: &mut Common,
-    config: Arc<ClientConfig>,
-    server_name: ServerName<'static>,
-) -> Result<Box<dyn State>, Error> {
-    let provider = &config.common.provider;
-    let mut random = [0u8; 32];
-    provider.fill_random(&mut random)?;
-    // A non-empty legacy session id puts us in middlebox-compatibility mode (RFC 8446 D.4).
-    let mut session_id = vec![0u8; 32];
-    provider.fill_random(&mut session_id)?;
-    let mut key_shares = Vec::new();
-    for group in config.common.groups.iter().take(config.key_shares.max(1)) {
-        let kx = provider
-            .kx_group(*group)
-            .ok_or(Error::Internal("configured group missing"))?;
-        key_shares.push(kx.start()?);
-    }
-    cx.client_random = random;
-    let mut state = HelloState {
-        config,
-        server_name,
-        random,
-        session_id,
-        key_shares,
-        hello: placeholder_hello(),
-        hello_bytes: Vec::new(),
-    };
-    send_client_hello(cx, &mut state, None)?;
-    Ok(Box::new(ExpectServerHello {
-        hello: state,
-        retried: None,
-    }))
-}
-
-fn placeholder_hello() -> ClientHello {
-    ClientHello {
-        legacy_version: 0,
-        random: [0; 32],
-        session_id: Vec::new(),
-        cipher_suites: Vec::new(),
-        compression_methods: Vec::new(),
-        extensions: Extensions::default(),
-    }
-}
-
-/// Step 1: ClientHello — versions, random, suites, and the extensions that carry
-/// our key shares and capabilities.
-fn send_client_hello(
-    cx: &mut Common,
-    st: &mut HelloState,
-    cookie: Option<Vec<u8>>,
-) -> Result<(), Error> {
-    let common = &st.config.common;
-    let mut ext = Extensions::default();
-    if st.config.enable_sni {
-        if let ServerName::DnsName(name) = &st.server_name {
-            ext.push(Extension::ServerName(Some(name.as_ref().to_string())));
-        }
-    }
-    ext.push(Extension::SupportedVersionsOffer(common.versions.clone()));
-    ext.push(Extension::SupportedGroups(common.groups.clone()));
-    ext.push(Extension::SignatureAlgorithms(
-        common.signature_schemes.clone(),
-    ));
-    ext.push(Extension::KeyShareOffer(
-        st.key_shares
-            .iter()
-            .map(|k| KeyShareEntry {
-                group: k.group(),
-                share: k.public_share().to_vec(),
-            })
-            .collect(),
-    ));
-    ext.push(Extension::PskKeyExchangeModes(vec![
-        PskKeyExchangeMode::PskDheKe,
-    ]));
-    if !common.alpn_protocols.is_empty() {
-        ext.push(Extension::Alpn(common.alpn_protocols.clone()));
-    }
-    if let Some(cookie) = cookie {
-        ext.push(Extension::Cookie(cookie));
-    }
-    let hello = ClientHello {
-        legacy_version: ProtocolVersion::Tls12.to_wire(),
-        random: st.random,
-        session_id: st.session_id.clone(),
-        cipher_suites: common.cipher_suites.clone(),
-        compression_methods: vec![0],
-        extensions: ext,
-    };
-    let bytes = hello.encode();
-    cx.send_handshake(&bytes)?;
-    cx.tracer.emit(|| TraceEvent::ClientHello {
-        from: Side::Client,
-        versions: common.versions.clone(),
-        random: hello.random,
-        session_id: hello.session_id.clone(),
-        cipher_suites: hello.cipher_suites.clone(),
-        extensions: hello.extensions.types(),
-        server_name: hello.extensions.server_name().cloned().flatten(),
-        key_shares: st.key_shares.iter().map(|k| k.group()).collect(),
-    });
-    st.hello = hello;
-    st.hello_bytes = bytes;
-    Ok(())
-}
-
-struct ExpectServerHello {
-    hello: HelloState,
-    /// After a HelloRetryRequest: the transcript so far and the suite it named.
-    retried: Option<(Transcript, CipherSuite)>,
-}
-
-impl State for ExpectServerHello {
-    fn handle(
-        self: Box<Self>,
-        cx: &mut Common,
-        msg: HandshakeMessage,
-    ) -> Result<Box<dyn State>, Error> {
-        if msg.typ != HandshakeType::ServerHello {
-            return Err(unexpected("ServerHello", &msg));
-        }
-        let sh = ServerHello::decode(msg.body())?;
-        if sh.is_hello_retry_request() {
-            self.handle_hello_retry_request(cx, sh, &msg.bytes)
-        } else {
-            self.handle_server_hello(cx, sh, &msg.bytes)
-        }
-    }
-}
 
 impl ExpectServerHello {
     /// Checks shared by ServerHello and HelloRetryRequest (RFC 8446 §4.1.3–4.1.4).
@@ -221,7 +78,7 @@ impl ExpectServerHello {
     }
 
     /// Step 2a: HelloRetryRequest — the server wants a key share for another group.
-    fn handle_hello_retry_request(
+    pub(super) fn handle_hello_retry_request(
         mut self: Box<Self>,
         cx: &mut Common,
         hrr: ServerHello,
@@ -279,7 +136,7 @@ impl ExpectServerHello {
 
     /// Step 2: ServerHello — the chosen suite and the server's key share; from here
     /// on everything is encrypted under the handshake traffic keys.
-    fn handle_server_hello(
+    pub(super) fn handle_server_hello(
         self: Box<Self>,
         cx: &mut Common,
         sh: ServerHello,
@@ -541,7 +398,8 @@ impl ExpectCertificate {
             from: Side::Server,
             chain: summarize_chain(&chain),
         });
-        let verified = verify_server_certificate(cx, &self.hs, &chain)?;
+        let verified =
+            verify_server_certificate(cx, &self.hs.config, &self.hs.server_name, &chain)?;
         cx.negotiated.peer_certificates = chain.clone();
         Ok(Box::new(ExpectCertificateVerify {
             hs: self.hs,
@@ -549,81 +407,6 @@ impl ExpectCertificate {
             verified,
             client_auth_requested: self.client_auth_requested,
         }))
-    }
-}
-
-/// One-line summaries of a chain for the trace.
-pub(crate) fn summarize_chain(chain: &[CertificateDer<'static>]) -> Vec<String> {
-    chain
-        .iter()
-        .map(|c| match verify::describe_certificate(c) {
-            Ok(i) => format!(
-                "subject {}; issuer {}; valid {} to {}; key {}",
-                i.subject,
-                i.issuer,
-                i.not_before_utc(),
-                i.not_after_utc(),
-                i.public_key
-            ),
-            Err(_) => format!("unparseable certificate ({} bytes)", c.as_ref().len()),
-        })
-        .collect()
-}
-
-/// Proof that the server's chain was checked, or that the user disabled checking.
-/// It is only carried, never read: holding it is the point.
-#[allow(dead_code)]
-enum ServerIdentity {
-    Verified(Box<VerifiedServerChain>),
-    Unverified,
-}
-
-fn verify_server_certificate(
-    cx: &mut Common,
-    hs: &Handshake13,
-    chain: &[CertificateDer<'static>],
-) -> Result<ServerIdentity, Error> {
-    let roots = match &hs.config.verification {
-        ServerVerification::Roots(r) => r,
-        ServerVerification::DangerousDisabled => {
-            cx.tracer.emit(|| TraceEvent::CertificateCheck {
-                check: CertificateCheck::ChainToTrustAnchor,
-                passed: false,
-                detail: "verification disabled by configuration (--no-verify)".into(),
-            });
-            return Ok(ServerIdentity::Unverified);
-        }
-    };
-    let now = (hs.config.common.time)();
-    let result = verify::verify_server_chain(
-        &*hs.config.common.provider,
-        roots,
-        chain,
-        &hs.server_name,
-        None,
-        now,
-    );
-    match result {
-        Ok(v) => {
-            for r in v.reports() {
-                cx.tracer.emit(|| TraceEvent::CertificateCheck {
-                    check: r.check,
-                    passed: r.passed,
-                    detail: r.detail.clone(),
-                });
-            }
-            Ok(ServerIdentity::Verified(Box::new(v)))
-        }
-        Err(e) => {
-            if let Error::Certificate { check, detail } = &e {
-                cx.tracer.emit(|| TraceEvent::CertificateCheck {
-                    check: *check,
-                    passed: false,
-                    detail: detail.clone(),
-                });
-            }
-            Err(e)
-        }
     }
 }
 

@@ -5,6 +5,8 @@
 //! happen are carried as proof values (`VerifiedServerChain`, `SignatureVerified`,
 //! `FinishedVerified`) into the state that needs them.
 
+pub(crate) mod client;
+pub(crate) mod client12;
 pub(crate) mod client13;
 pub(crate) mod server13;
 pub(crate) mod traffic13;

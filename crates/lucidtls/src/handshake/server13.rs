@@ -122,9 +122,7 @@ impl ExpectClientHello {
                 ))
             }
             (Some(s), None) => s,
-            (None, None) => {
-                return self.send_hello_retry_request(cx, ch, ch_bytes, choices.suite)
-            }
+            (None, None) => return self.send_hello_retry_request(cx, ch, ch_bytes, choices.suite),
         };
         if let Some(name) = ch.extensions.server_name().cloned().flatten() {
             cx.negotiated.server_name = Some(name);
@@ -331,8 +329,8 @@ fn choose_suite(
     let pick = |a: &[CipherSuite], b: &[CipherSuite]| {
         a.iter()
             .copied()
-            .find(|s| b.contains(s))
-            .and_then(tls13_suite)
+            .filter_map(tls13_suite)
+            .find(|s| b.contains(&s.suite))
     };
     if server_order {
         pick(ours, theirs)
@@ -480,7 +478,7 @@ impl ServerFlight {
         cx.send_handshake(&bytes)?;
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
-            chain: super::client13::summarize_chain(chain),
+            chain: super::client::summarize_chain(chain),
         });
         Ok(())
     }

@@ -322,6 +322,30 @@ impl<'a> Reader<'a> {
 // ---------------------------------------------------------------------------
 // Certificate structure (RFC 5280 §4.1).
 
+/// The certificate's SubjectPublicKeyInfo, DER-encoded (for RSA key transport).
+pub fn subject_public_key_info(cert: &CertificateDer<'_>) -> Result<Vec<u8>, Error> {
+    let mut outer = Reader::new(cert.as_ref());
+    let mut cert = Reader::new(outer.expect(SEQUENCE, "Certificate")?);
+    let mut tbs = Reader::new(cert.expect(SEQUENCE, "TBSCertificate")?);
+    tbs.optional(CONTEXT_0_CONSTRUCTED, "version")?;
+    for what in ["serialNumber", "signature", "issuer", "validity", "subject"] {
+        tbs.read_any(what)?;
+    }
+    let spki = tbs.expect(SEQUENCE, "subjectPublicKeyInfo")?;
+    let mut out = vec![SEQUENCE];
+    let len = spki.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(spki);
+    Ok(out)
+}
+
 fn parse_certificate(der: &[u8]) -> ParseResult<CertificateInfo> {
     let mut outer = Reader::new(der);
     let cert = outer.expect(SEQUENCE, "Certificate")?;

@@ -14,12 +14,14 @@ mod server;
 mod signature;
 
 pub use certinfo::{
-    describe_certificate, describe_name, format_utc, CertificateInfo, SubjectAltName,
+    describe_certificate, describe_name, format_utc, subject_public_key_info, CertificateInfo,
+    SubjectAltName,
 };
 pub use chain::CheckReport;
 pub use client::{verify_client_chain, VerifiedClientChain};
 pub use roots::{NativeRootsReport, RootStore};
 pub use server::{verify_server_chain, VerifiedServerChain};
 pub use signature::{
-    tls13_signed_content, verify_signature, verify_tls13_signature, SignatureVerified,
+    tls13_signed_content, verify_signature, verify_tls12_signature, verify_tls13_signature,
+    SignatureVerified,
 };

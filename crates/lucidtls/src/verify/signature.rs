@@ -75,6 +75,35 @@ pub fn verify_signature(
         .ok_or(Error::IllegalParameter(
             "signature scheme not supported by the provider",
         ))?;
+    verify_with(&[alg], end_entity, scheme, message, signature)
+}
+
+/// Verifies a TLS 1.2 signature (ServerKeyExchange, CertificateVerify). There an
+/// ECDSA scheme names only the hash, so every curve the provider pairs with that
+/// hash is tried against the certificate's key.
+pub fn verify_tls12_signature(
+    provider: &dyn CryptoProvider,
+    end_entity: &CertificateDer<'_>,
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<SignatureVerified, Error> {
+    let algs = provider.tls12_verification_algorithms(scheme);
+    if algs.is_empty() {
+        return Err(Error::IllegalParameter(
+            "signature scheme not supported by the provider",
+        ));
+    }
+    verify_with(&algs, end_entity, scheme, message, signature)
+}
+
+fn verify_with(
+    algs: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm],
+    end_entity: &CertificateDer<'_>,
+    scheme: SignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<SignatureVerified, Error> {
     let cert = EndEntityCert::try_from(end_entity).map_err(|e| Error::Certificate {
         check: CertificateCheck::Encoding,
         detail: format!(
@@ -82,7 +111,23 @@ pub fn verify_signature(
             super::chain::webpki_text(&e)
         ),
     })?;
-    match cert.verify_signature(alg, message, signature) {
+    // The first algorithm whose key type fits decides; the others do not apply.
+    #[allow(deprecated)]
+    let mut result = Err(webpki::Error::UnsupportedSignatureAlgorithmForPublicKey);
+    for alg in algs {
+        #[allow(deprecated)]
+        match cert.verify_signature(*alg, message, signature) {
+            Err(
+                webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
+                | webpki::Error::UnsupportedSignatureAlgorithmForPublicKey,
+            ) => continue,
+            other => {
+                result = other;
+                break;
+            }
+        }
+    }
+    match result {
         Ok(()) => Ok(SignatureVerified { scheme }),
         Err(webpki::Error::InvalidSignatureForPublicKey) => Err(Error::BadSignature),
         #[allow(deprecated)]
