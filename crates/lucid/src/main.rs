@@ -1,1 +1,59 @@
-fn main() {}
+//! `lucid`: the lucidtls command-line tool.
+//!
+//! - `lucid demo` — a client and a server in one process, every handshake step printed;
+//! - `lucid connect HOST:PORT` — a TLS client between stdin/stdout and a server;
+//! - `lucid serve` — a TLS echo server.
+//!
+//! The CLI only configures and drives the library; all protocol logic lives in lucidtls.
+#![forbid(unsafe_code)]
+
+mod certs;
+mod connect;
+mod demo;
+mod narrate;
+mod options;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The lucidtls command-line tool.
+#[derive(Parser, Debug)]
+#[command(name = "lucid", version, about)]
+struct Cli {
+    /// Print every handshake step (trace event) to stderr.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a client and a server over loopback and narrate their TLS 1.3 handshake.
+    Demo,
+    /// Connect to a TLS server; copy stdin to it and its replies to stdout.
+    Connect(connect::ConnectArgs),
+    /// Run a TLS echo server.
+    Serve(serve::ServeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        // The demo narrates every step anyway; --verbose adds nothing.
+        Command::Demo => demo::run(),
+        Command::Connect(args) => connect::run(args, cli.verbose),
+        Command::Serve(args) => serve::run(args, cli.verbose),
+    };
+    let _ = std::io::stdout().flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.message());
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
+        }
+    }
+}
