@@ -1,6 +1,7 @@
-//! Key schedules: TLS 1.3's HKDF ladder (and, next, TLS 1.2's PRF).
+//! Key schedules: TLS 1.3's HKDF ladder and TLS 1.2's PRF.
 
 pub mod keylog;
+pub mod tls12;
 pub mod tls13;
 
 pub use keylog::{KeyLog, KeyLogFile};

@@ -19,6 +19,7 @@ mod deframer;
 mod fragmenter;
 mod joiner;
 mod protect;
+mod protect12;
 
 pub use deframer::RecordDeframer;
 pub use fragmenter::Fragmenter;
@@ -26,6 +27,10 @@ pub use joiner::HandshakeJoiner;
 pub use protect::{
     Padding, PlaintextDecrypter, PlaintextEncrypter, RecordDecrypter, RecordEncrypter,
     Tls13Decrypter, Tls13Encrypter,
+};
+pub use protect12::{
+    RandomSource, Tls12AeadDecrypter, Tls12AeadEncrypter, Tls12AeadKind, Tls12CbcDecrypter,
+    Tls12CbcEncrypter,
 };
 
 use crate::enums::ContentType;
