@@ -8,21 +8,42 @@
 //! | [`Aead`] | AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 |
 //! | [`KxGroup`] | X25519, secp256r1, secp384r1, X25519MLKEM768 (in that default order) |
 //! | [`SigningKey`] | RSA (PSS and PKCS#1 v1.5), ECDSA P-256 / P-384, Ed25519 |
-//! | verification | `rustls-webpki`'s aws-lc-rs algorithms |
+//! | verification | `rustls-webpki`'s aws-lc-rs algorithms (+ SHA-1 for TLS 1.2 legacy) |
+//! | [`RsaKeyTransport`] | RSA keys: raw RSA + constant-time PKCS#1 v1.5 check (TLS 1.2) |
+//! | [`CbcCipher`] | AES-128/256-CBC with HMAC-SHA1/SHA256/SHA384: MAC-then-encrypt (AWS-LC's constant-time TLS CBC) and encrypt-then-MAC |
+//! | [`FfdheProvider`] | RFC 7919 ffdhe2048/3072/4096 and explicit server parameters |
+//! | RSA encryption | PKCS#1 v1.5, for the TLS 1.2 client's pre-master secret |
 //!
 //! Use [`provider`] to get the provider as a trait object.
+//!
+//! The safe `aws-lc-rs` API covers most of this; the rest (raw RSA, the TLS CBC
+//! ciphers, finite-field DH) goes through `aws-lc-sys` in the private module `ffi`,
+//! the only place in the workspace with `unsafe` code.
+//!
+//! [`RsaKeyTransport`]: lucidtls::crypto::RsaKeyTransport
+//! [`CbcCipher`]: lucidtls::crypto::CbcCipher
+//! [`FfdheProvider`]: lucidtls::crypto::FfdheProvider
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod aead;
+mod cbc;
+mod ffdhe;
+mod ffi;
 mod hash;
+mod key_transport;
 pub mod kx;
 mod sign;
 mod verify;
 
+pub use verify::{ECDSA_P256_SHA1, ECDSA_P521_SHA1, RSA_PKCS1_SHA1};
+
+use aws_lc_rs::rsa::{Pkcs1PublicEncryptingKey, PublicEncryptingKey};
 use lucidtls::crypto::Aead;
-use lucidtls::crypto::{CryptoProvider, Hash, KxGroup, SigningKey};
+use lucidtls::crypto::{
+    CbcAlgorithm, CbcCipher, CryptoProvider, FfdheProvider, Hash, KxGroup, SigningKey,
+};
 use lucidtls::enums::{AeadAlgorithm, HashAlgorithm, SignatureScheme};
 use lucidtls::Error;
 use rustls_pki_types::{PrivateKeyDer, SignatureVerificationAlgorithm};
@@ -79,5 +100,37 @@ impl CryptoProvider for AwsLcProvider {
         &self,
     ) -> &'static [&'static dyn SignatureVerificationAlgorithm] {
         verify::ALL
+    }
+
+    fn tls12_verification_algorithms(
+        &self,
+        scheme: SignatureScheme,
+    ) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
+        verify::tls12_for_scheme(scheme)
+    }
+
+    fn cbc(&self, alg: CbcAlgorithm) -> Option<&'static dyn CbcCipher> {
+        Some(cbc::for_algorithm(alg))
+    }
+
+    fn ffdhe(&self) -> Option<&'static dyn FfdheProvider> {
+        Some(&ffdhe::FFDHE)
+    }
+
+    fn rsa_encrypt_pkcs1(&self, spki: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error> {
+        let public = PublicEncryptingKey::from_der(spki)
+            .map_err(|e| Error::BadKeyMaterial(format!("RSA public key rejected: {e}")))?;
+        let key = Pkcs1PublicEncryptingKey::new(public)
+            .map_err(|_| Error::Internal("RSA PKCS#1 encryption key setup failed"))?;
+        if plaintext.len() > key.max_plaintext_size() {
+            return Err(Error::Internal("RSA PKCS#1 plaintext too long for the key"));
+        }
+        let mut out = vec![0u8; key.ciphertext_size()];
+        let len = key
+            .encrypt(plaintext, &mut out)
+            .map_err(|_| Error::Internal("RSA PKCS#1 encryption failed"))?
+            .len();
+        out.truncate(len);
+        Ok(out)
     }
 }

@@ -1,16 +1,19 @@
 //! Private keys for handshake signatures: RSA, ECDSA (P-256, P-384) and Ed25519.
+//! RSA keys can also decrypt TLS 1.2 RSA key transport ([`SigningKey::rsa_key_transport`]).
 
+use crate::key_transport::RsaDecrypter;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{
     self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, RsaEncoding, RsaKeyPair,
 };
-use lucidtls::crypto::SigningKey;
+use lucidtls::crypto::{RsaKeyTransport, SigningKey};
 use lucidtls::enums::SignatureScheme;
 use lucidtls::Error;
 use rustls_pki_types::PrivateKeyDer;
 use std::sync::Arc;
 
 /// Schemes an RSA key offers: PSS first (TLS 1.3), PKCS#1 v1.5 for TLS 1.2.
+/// (No `rsa_pkcs1_sha1`: aws-lc-rs has no SHA-1 PKCS#1 signing encoding.)
 const RSA_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::RSA_PSS_RSAE_SHA256,
     SignatureScheme::RSA_PSS_RSAE_SHA384,
@@ -56,8 +59,14 @@ fn bad(reason: impl Into<String>) -> Error {
 pub(crate) fn load(key: &PrivateKeyDer<'_>) -> Result<Arc<dyn SigningKey>, Error> {
     let key = match key {
         PrivateKeyDer::Pkcs8(k) => load_pkcs8(k.secret_pkcs8_der())?,
-        PrivateKeyDer::Pkcs1(k) => rsa(RsaKeyPair::from_der(k.secret_pkcs1_der())
-            .map_err(|e| bad(format!("PKCS#1 RSA key rejected: {e}")))?),
+        PrivateKeyDer::Pkcs1(k) => {
+            let der = k.secret_pkcs1_der();
+            rsa(
+                RsaKeyPair::from_der(der)
+                    .map_err(|e| bad(format!("PKCS#1 RSA key rejected: {e}")))?,
+                der,
+            )?
+        }
         PrivateKeyDer::Sec1(k) => load_sec1(k.secret_sec1_der())?,
         _ => return Err(bad("unsupported private key format")),
     };
@@ -68,8 +77,13 @@ fn load_pkcs8(der: &[u8]) -> Result<AwsSigningKey, Error> {
     let (algorithm, parameters) =
         pkcs8_algorithm(der).ok_or_else(|| bad("malformed PKCS#8 private key"))?;
     match algorithm {
-        OID_RSA_ENCRYPTION => Ok(rsa(RsaKeyPair::from_pkcs8(der)
-            .map_err(|e| bad(format!("PKCS#8 RSA key rejected: {e}")))?)),
+        OID_RSA_ENCRYPTION => {
+            let key = RsaKeyPair::from_pkcs8(der)
+                .map_err(|e| bad(format!("PKCS#8 RSA key rejected: {e}")))?;
+            let pkcs1 =
+                pkcs8_private_key(der).ok_or_else(|| bad("malformed PKCS#8 private key"))?;
+            rsa(key, pkcs1)
+        }
         OID_RSASSA_PSS => Err(bad("RSASSA-PSS (id-RSASSA-PSS) keys are not supported")),
         OID_EC_PUBLIC_KEY => {
             let curve = read(parameters, TAG_OID)
@@ -117,13 +131,17 @@ fn ecdsa_algorithm(curve: &[u8]) -> Result<&'static EcdsaSigningAlgorithm, Error
     }
 }
 
-fn rsa(key: RsaKeyPair) -> AwsSigningKey {
+/// An RSA key, from aws-lc-rs's parse (for signing) and the same key's PKCS#1 DER
+/// (parsed again by AWS-LC for key-transport decryption).
+fn rsa(key: RsaKeyPair, pkcs1_der: &[u8]) -> Result<AwsSigningKey, Error> {
     let bits = key.public_modulus_len() * 8;
-    AwsSigningKey {
-        inner: Inner::Rsa(key),
+    let decrypter = RsaDecrypter::from_pkcs1_der(pkcs1_der)
+        .ok_or_else(|| bad("RSA key rejected for key-transport decryption"))?;
+    Ok(AwsSigningKey {
+        inner: Inner::Rsa(key, decrypter),
         schemes: RSA_SCHEMES,
         description: format!("RSA {bits}"),
-    }
+    })
 }
 
 fn ecdsa(key: EcdsaKeyPair) -> Result<AwsSigningKey, Error> {
@@ -151,7 +169,7 @@ fn ed25519(key: Ed25519KeyPair) -> AwsSigningKey {
 }
 
 enum Inner {
-    Rsa(RsaKeyPair),
+    Rsa(RsaKeyPair, RsaDecrypter),
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
 }
@@ -193,7 +211,7 @@ impl SigningKey for AwsSigningKey {
         let failed = |_| Error::Internal("signing failed");
         let rng = SystemRandom::new();
         match &self.inner {
-            Inner::Rsa(key) => {
+            Inner::Rsa(key, _) => {
                 let encoding =
                     rsa_encoding(scheme).ok_or(Error::Internal("not an RSA signature scheme"))?;
                 let mut signature = vec![0u8; key.public_modulus_len()];
@@ -208,6 +226,13 @@ impl SigningKey for AwsSigningKey {
 
     fn describe(&self) -> String {
         self.description.clone()
+    }
+
+    fn rsa_key_transport(&self) -> Option<&dyn RsaKeyTransport> {
+        match &self.inner {
+            Inner::Rsa(_, decrypter) => Some(decrypter),
+            _ => None,
+        }
     }
 }
 
@@ -242,6 +267,15 @@ fn pkcs8_algorithm(der: &[u8]) -> Option<(&[u8], &[u8])> {
     let (_version, info) = read(info, TAG_INTEGER)?;
     let (algorithm_id, _) = read(info, TAG_SEQUENCE)?;
     read(algorithm_id, TAG_OID)
+}
+
+/// PKCS#8 `PrivateKeyInfo`: the contents of the `privateKey` OCTET STRING (for an
+/// RSA key, the PKCS#1 `RSAPrivateKey`).
+pub(crate) fn pkcs8_private_key(der: &[u8]) -> Option<&[u8]> {
+    let (info, _) = read(der, TAG_SEQUENCE)?;
+    let (_version, info) = read(info, TAG_INTEGER)?;
+    let (_algorithm_id, info) = read(info, TAG_SEQUENCE)?;
+    read(info, TAG_OCTET_STRING).map(|(key, _)| key)
 }
 
 enum Sec1Curve<'a> {
@@ -283,6 +317,13 @@ mod tests {
             Some((&[7u8, 8, 9][..], &[10u8][..]))
         );
         assert!(pkcs8_algorithm(&[]).is_none());
+        assert!(pkcs8_private_key(&[]).is_none());
+        // version 0, AlgorithmIdentifier { NULL }, privateKey "ab".
+        let info = [
+            0x30, 0x0b, 0x02, 0x01, 0x00, 0x30, 0x02, 0x05, 0x00, 0x04, 0x02, b'a', b'b',
+        ];
+        assert_eq!(pkcs8_private_key(&info), Some(&b"ab"[..]));
+        assert!(pkcs8_private_key(&info[..info.len() - 1]).is_none());
         assert!(sec1_curve(&[0x30, 0x00]).is_none());
     }
 }

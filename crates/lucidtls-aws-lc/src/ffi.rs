@@ -1,0 +1,600 @@
+//! The crate's only `unsafe` code: small owned wrappers over the few AWS-LC
+//! functions that `aws-lc-rs` does not expose (through `aws-lc-sys`, the same
+//! build of AWS-LC that `aws-lc-rs` links).
+//!
+//! | wrapper | AWS-LC | used for |
+//! |---|---|---|
+//! | [`RsaPrivateKey`] | `RSA_private_key_from_bytes`, `RSA_size`, `RSA_decrypt(RSA_NO_PADDING)`, `RSA_free` | TLS 1.2 RSA key transport (the padding check is ours, constant time, in safe Rust) |
+//! | [`TlsCbcContext`] | `EVP_aead_aes_*_cbc_sha*_tls`, `EVP_AEAD_CTX_init_with_direction`, `_seal`, `_open`, `_cleanup` | MAC-then-encrypt CBC records, opened in constant time (Lucky13) |
+//! | [`DhKey`] | `DH_new`, `DH_set0_pqg`, `DH_set_length`, `DH_generate_key`, `DH_compute_key_padded`, `DH_free`, `BN_*` | finite-field DHE |
+//!
+//! Every handle owns its AWS-LC object and frees it in `Drop`; no raw pointer
+//! leaves this module. Each `unsafe` block states why it is sound.
+
+#![allow(unsafe_code)]
+// Clippy enforces the rule: every `unsafe` block and impl carries a `SAFETY:` comment.
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+use aws_lc_sys as sys;
+use core::ptr::{self, NonNull};
+use zeroize::Zeroizing;
+
+// ---------------------------------------------------------------------------
+// RSA
+// ---------------------------------------------------------------------------
+
+/// An RSA private key in AWS-LC form, for the raw private-key operation.
+pub(crate) struct RsaPrivateKey(NonNull<sys::RSA>);
+
+// SAFETY: the `RSA` object is owned by this handle alone (the pointer never leaves
+// it), so moving it to another thread is fine. The only operation reachable through
+// `&self` is `RSA_decrypt` (plus `RSA_size`, a read of the modulus), which rsa.h
+// documents as "non-mutating for thread-safety purposes and may be used
+// concurrently" (section "Encryption / Decryption"); AWS-LC locks its blinding cache
+// internally.
+unsafe impl Send for RsaPrivateKey {}
+// SAFETY: see `Send` above: every `&self` method is a documented concurrent-safe call.
+unsafe impl Sync for RsaPrivateKey {}
+
+impl RsaPrivateKey {
+    /// Parses a DER PKCS#1 `RSAPrivateKey`. `None` if AWS-LC rejects it.
+    pub(crate) fn from_pkcs1_der(der: &[u8]) -> Option<Self> {
+        // SAFETY: `der` is a live slice readable for `der.len()` bytes during the call;
+        // AWS-LC reads only that range (an empty slice is rejected without a read) and
+        // keeps no pointer into it. The result is null or a fresh `RSA` we now own.
+        let rsa = unsafe { sys::RSA_private_key_from_bytes(der.as_ptr(), der.len()) };
+        NonNull::new(rsa).map(Self)
+    }
+
+    /// The modulus length in bytes (= ciphertext length).
+    pub(crate) fn modulus_len(&self) -> usize {
+        // SAFETY: `self.0` is a valid `RSA` for as long as `self` lives.
+        let len = unsafe { sys::RSA_size(self.0.as_ptr()) };
+        len as usize
+    }
+
+    /// The raw private-key operation `c^d mod n` (`RSA_decrypt` with `RSA_NO_PADDING`),
+    /// written to `out`, which must be exactly [`Self::modulus_len`] bytes.
+    ///
+    /// Returns false, with `out` zeroed, when AWS-LC refuses: `ciphertext` is not
+    /// exactly the modulus length, or is not less than the modulus. Both conditions
+    /// depend only on public values, so the early refusal leaks nothing.
+    pub(crate) fn decrypt_raw(&self, ciphertext: &[u8], out: &mut [u8]) -> bool {
+        let mut written = 0usize;
+        // SAFETY: `self.0` is a valid RSA key (see type). `out` is writable for
+        // `out.len()` bytes and AWS-LC writes at most `max_out` = `out.len()` bytes;
+        // `ciphertext` is readable for `ciphertext.len()` bytes (a wrong length is
+        // rejected before any read). `written` is a valid `size_t` out-parameter. The
+        // two buffers cannot overlap (one is `&mut`). Nothing is retained after the call.
+        let rc = unsafe {
+            sys::RSA_decrypt(
+                self.0.as_ptr(),
+                &mut written,
+                out.as_mut_ptr(),
+                out.len(),
+                ciphertext.as_ptr(),
+                ciphertext.len(),
+                sys::RSA_NO_PADDING,
+            )
+        };
+        let ok = rc == 1 && written == out.len();
+        if !ok {
+            out.fill(0);
+        }
+        ok
+    }
+}
+
+impl Drop for RsaPrivateKey {
+    fn drop(&mut self) {
+        // SAFETY: we own the `RSA` (created by `RSA_private_key_from_bytes`) and free
+        // it exactly once; `RSA_free` wipes the private components.
+        unsafe { sys::RSA_free(self.0.as_ptr()) }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// TLS CBC "AEADs" (MAC-then-encrypt, constant-time open)
+// ---------------------------------------------------------------------------
+
+/// The TLS 1.1+ (explicit IV) CBC-HMAC record ciphers AWS-LC implements.
+/// (There is no AES-256 + HMAC-SHA256 variant; see `cbc.rs` for how that one is built.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TlsCbcAead {
+    /// `EVP_aead_aes_128_cbc_sha1_tls`
+    Aes128Sha1,
+    /// `EVP_aead_aes_256_cbc_sha1_tls`
+    Aes256Sha1,
+    /// `EVP_aead_aes_128_cbc_sha256_tls`
+    Aes128Sha256,
+    /// `EVP_aead_aes_256_cbc_sha384_tls`
+    Aes256Sha384,
+}
+
+impl TlsCbcAead {
+    fn evp(self) -> *const sys::EVP_AEAD {
+        // SAFETY: each function takes no arguments and returns a pointer to a static,
+        // immutable `EVP_AEAD` description that lives for the whole program.
+        unsafe {
+            match self {
+                Self::Aes128Sha1 => sys::EVP_aead_aes_128_cbc_sha1_tls(),
+                Self::Aes256Sha1 => sys::EVP_aead_aes_256_cbc_sha1_tls(),
+                Self::Aes128Sha256 => sys::EVP_aead_aes_128_cbc_sha256_tls(),
+                Self::Aes256Sha384 => sys::EVP_aead_aes_256_cbc_sha384_tls(),
+            }
+        }
+    }
+}
+
+/// Which way a [`TlsCbcContext`] works: AWS-LC's TLS AEADs are one-directional.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Encrypting (MAC, pad, CBC-encrypt).
+    Seal,
+    /// Decrypting (CBC-decrypt, constant-time padding and MAC check).
+    Open,
+}
+
+/// A keyed AWS-LC TLS CBC context for one direction.
+///
+/// Seal and open take `&mut self`: aead.h says these AEADs "are stateful, and may not
+/// be used concurrently", so exclusive access is enforced by the borrow checker
+/// (callers that share a key put it behind a `Mutex`).
+pub(crate) struct TlsCbcContext {
+    /// Boxed so the context never moves while AWS-LC state points at it.
+    ctx: Box<sys::EVP_AEAD_CTX>,
+    /// `EVP_AEAD_max_overhead`: MAC plus at most one block of padding.
+    max_overhead: usize,
+}
+
+// SAFETY: the context and the heap state it points to are owned by this handle alone
+// and carry no thread affinity; moving them to another thread is fine. (Not `Sync`:
+// every operation needs `&mut self`.)
+unsafe impl Send for TlsCbcContext {}
+
+/// The additional data these AEADs take: `seq_num || type || version`.
+const TLS_AD_LEN: usize = 11;
+/// The explicit IV (the AEAD's nonce).
+const TLS_IV_LEN: usize = 16;
+
+impl TlsCbcContext {
+    /// Keys a context. `key` is `mac_key || enc_key`. `None` if AWS-LC refuses
+    /// (wrong key length).
+    pub(crate) fn new(aead: TlsCbcAead, key: &[u8], direction: Direction) -> Option<Self> {
+        let evp = aead.evp();
+        let dir = match direction {
+            Direction::Seal => sys::evp_aead_direction_t_evp_aead_seal,
+            Direction::Open => sys::evp_aead_direction_t_evp_aead_open,
+        };
+        // A zeroed context is the documented "zero state": safe to clean up at any time.
+        let mut ctx = Box::new(sys::EVP_AEAD_CTX::default());
+        // SAFETY: `ctx` points to a live, exclusively owned, zero-state context;
+        // `evp` is a static AEAD; `key` is readable for `key.len()` bytes and is copied,
+        // not retained (AWS-LC checks the length first). Tag length 0 = the default.
+        let rc = unsafe {
+            sys::EVP_AEAD_CTX_init_with_direction(&mut *ctx, evp, key.as_ptr(), key.len(), 0, dir)
+        };
+        // `ctx` is dropped (and cleaned up, a no-op in the zero state) on failure.
+        let this = Self {
+            ctx,
+            // SAFETY: `evp` is a valid static AEAD description; this only reads it.
+            max_overhead: unsafe { sys::EVP_AEAD_max_overhead(evp) },
+        };
+        (rc == 1).then_some(this)
+    }
+
+    /// MAC-then-encrypt: appends `CBC(plaintext || MAC || padding)` to `out` (the IV
+    /// itself is not written). False if AWS-LC refuses (wrong direction, oversized
+    /// input); `out` is then left as it was.
+    pub(crate) fn seal(
+        &mut self,
+        iv: &[u8; TLS_IV_LEN],
+        ad: &[u8; TLS_AD_LEN],
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> bool {
+        let start = out.len();
+        let Some(max) = plaintext.len().checked_add(self.max_overhead) else {
+            return false;
+        };
+        out.resize(start + max, 0);
+        let dst = &mut out[start..];
+        let mut written = 0usize;
+        // SAFETY: `self.ctx` is an initialised context we hold exclusively (`&mut self`).
+        // `dst` is writable for `dst.len()` = `max` bytes, passed as `max_out_len`, so
+        // AWS-LC writes within it. `iv`, `ad` and `plaintext` are readable for the
+        // lengths given; `plaintext` cannot overlap `dst` (`out` is borrowed mutably).
+        // `written` is a valid out-parameter. Nothing is retained.
+        let rc = unsafe {
+            sys::EVP_AEAD_CTX_seal(
+                &*self.ctx,
+                dst.as_mut_ptr(),
+                &mut written,
+                dst.len(),
+                iv.as_ptr(),
+                iv.len(),
+                plaintext.as_ptr(),
+                plaintext.len(),
+                ad.as_ptr(),
+                ad.len(),
+            )
+        };
+        if rc == 1 && written <= max {
+            out.truncate(start + written);
+            true
+        } else {
+            out.truncate(start);
+            false
+        }
+    }
+
+    /// Opens a record in place: on success the plaintext is at the front of `in_out`
+    /// and its length is returned. Padding and MAC are checked in constant time by
+    /// AWS-LC; any failure is `None` (and AWS-LC zeroes the buffer).
+    pub(crate) fn open(
+        &mut self,
+        iv: &[u8; TLS_IV_LEN],
+        ad: &[u8; TLS_AD_LEN],
+        in_out: &mut [u8],
+    ) -> Option<usize> {
+        let len = in_out.len();
+        let buf = in_out.as_mut_ptr();
+        let mut written = 0usize;
+        // SAFETY: `self.ctx` is an initialised context we hold exclusively. `buf` is
+        // readable and writable for `len` bytes; input and output are the *same*
+        // pointer, which aead.h permits ("may work in-place if |out| and |in| are
+        // equal"). `max_out_len` = `len`, and AWS-LC writes at most `in_len` bytes.
+        // `iv` and `ad` are readable for their lengths; `written` is a valid
+        // out-parameter. Nothing is retained.
+        let rc = unsafe {
+            sys::EVP_AEAD_CTX_open(
+                &*self.ctx,
+                buf,
+                &mut written,
+                len,
+                iv.as_ptr(),
+                iv.len(),
+                buf.cast_const(),
+                len,
+                ad.as_ptr(),
+                ad.len(),
+            )
+        };
+        (rc == 1 && written <= len).then_some(written)
+    }
+}
+
+impl Drop for TlsCbcContext {
+    fn drop(&mut self) {
+        // SAFETY: `self.ctx` is either initialised or in the zero state; cleanup frees
+        // (and AWS-LC wipes) the key state exactly once and leaves the zero state.
+        unsafe { sys::EVP_AEAD_CTX_cleanup(&mut *self.ctx) }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Finite-field Diffie-Hellman
+// ---------------------------------------------------------------------------
+
+/// An owned `BIGNUM`, freed on drop unless handed over with [`Bn::into_raw`].
+struct Bn(NonNull<sys::BIGNUM>);
+
+impl Bn {
+    /// A new `BIGNUM` holding the big-endian unsigned integer `bytes`.
+    fn from_be_bytes(bytes: &[u8]) -> Option<Self> {
+        // SAFETY: `bytes` is readable for `bytes.len()` bytes (none are read when it
+        // is empty); a null `ret` asks AWS-LC to allocate a new `BIGNUM`, which we own.
+        let bn = unsafe { sys::BN_bin2bn(bytes.as_ptr(), bytes.len(), ptr::null_mut()) };
+        NonNull::new(bn).map(Self)
+    }
+
+    fn as_ptr(&self) -> *mut sys::BIGNUM {
+        self.0.as_ptr()
+    }
+
+    /// Gives up ownership (after a function that takes it, such as `DH_set0_pqg`).
+    fn into_raw(self) -> *mut sys::BIGNUM {
+        let raw = self.0.as_ptr();
+        core::mem::forget(self);
+        raw
+    }
+}
+
+impl Drop for Bn {
+    fn drop(&mut self) {
+        // SAFETY: we own this `BIGNUM` (from `BN_bin2bn`, not handed over) and free it
+        // once. Only public values (p, g, peer Y) live in a `Bn`.
+        unsafe { sys::BN_free(self.0.as_ptr()) }
+    }
+}
+
+/// A finite-field DH key pair over explicit parameters `(p, g)`.
+pub(crate) struct DhKey {
+    dh: NonNull<sys::DH>,
+    /// Our public value, big-endian, left-padded to the length of p.
+    public: Vec<u8>,
+}
+
+// SAFETY: the `DH` object is owned by this handle alone. No `&self` method touches it
+// (the public value is a Rust copy), and the only operation on it, `compute_shared`,
+// consumes `self`; so sharing `&DhKey` across threads or moving it is sound.
+unsafe impl Send for DhKey {}
+// SAFETY: see `Send` above.
+unsafe impl Sync for DhKey {}
+
+impl DhKey {
+    /// Generates a key pair for the group `(p, g)` (big-endian). `private_bits` > 0
+    /// draws the private exponent below `2^private_bits` (RFC 7919 §5.2 short
+    /// exponents for the safe-prime named groups); 0 draws it from `[1, (p-1)/2)`.
+    /// `None` if AWS-LC rejects the parameters (p even or too large, g not in
+    /// `[1, p)`) or fails.
+    pub(crate) fn generate(p: &[u8], g: &[u8], private_bits: u32) -> Option<Self> {
+        // SAFETY: `DH_new` has no preconditions; the result is null or a new `DH` we own.
+        let dh = NonNull::new(unsafe { sys::DH_new() })?;
+        // From here on, `key`'s Drop frees `dh` on every early return.
+        let mut key = Self {
+            dh,
+            public: Vec::new(),
+        };
+        let p = Bn::from_be_bytes(p)?;
+        let g = Bn::from_be_bytes(g)?;
+        // SAFETY: `dh` is a valid `DH` we own; `p` and `g` are valid `BIGNUM`s we own.
+        // On success (1) the `DH` takes ownership of both, so we release our handles
+        // below without freeing; on failure ownership stays with us and `Bn`'s Drop
+        // frees them. q is null (not set).
+        let rc = unsafe { sys::DH_set0_pqg(dh.as_ptr(), p.as_ptr(), ptr::null_mut(), g.as_ptr()) };
+        if rc != 1 {
+            return None;
+        }
+        let _owned_by_dh = (p.into_raw(), g.into_raw());
+        if private_bits > 0 {
+            // SAFETY: `dh` is valid and exclusively ours; this sets a plain field.
+            unsafe { sys::DH_set_length(dh.as_ptr(), private_bits) };
+        }
+        // SAFETY: `dh` is valid and exclusively ours, with p and g set. AWS-LC checks
+        // the parameters (p odd and bounded, 0 < g < p) before using them.
+        if unsafe { sys::DH_generate_key(dh.as_ptr()) } != 1 {
+            return None;
+        }
+        // SAFETY: `dh` is valid with p set; this reads its size.
+        let size = usize::try_from(unsafe { sys::DH_size(dh.as_ptr()) }).ok()?;
+        // SAFETY: `dh` is valid; the key was generated, so the public key is set. The
+        // pointer is borrowed (owned by `dh`) and used only before `dh` changes.
+        let public_bn = unsafe { sys::DH_get0_pub_key(dh.as_ptr()) };
+        if size == 0 || public_bn.is_null() {
+            return None;
+        }
+        let mut public = vec![0u8; size];
+        // SAFETY: `public` is writable for `size` bytes, the length passed; `public_bn`
+        // is a valid `BIGNUM` owned by `dh`, which is alive.
+        if unsafe { sys::BN_bn2bin_padded(public.as_mut_ptr(), size, public_bn) } != 1 {
+            return None;
+        }
+        key.public = public;
+        Some(key)
+    }
+
+    /// Our public value, left-padded to the byte length of p.
+    pub(crate) fn public_value(&self) -> &[u8] {
+        &self.public
+    }
+
+    /// `peer^x mod p`, left-padded to the byte length of p. `None` if AWS-LC rejects
+    /// the peer value (not in `[2, p-2]`) or the result (1 or p-1).
+    pub(crate) fn compute_shared(self, peer: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let peer = Bn::from_be_bytes(peer)?;
+        let mut out = Zeroizing::new(vec![0u8; self.public.len()]);
+        // SAFETY: `self.dh` is a valid `DH` with a private key, exclusively ours (we
+        // consume `self`). `out` is writable for `DH_size(dh)` bytes — its length was
+        // taken from `DH_size` at generation and p has not changed — which is exactly
+        // what `DH_compute_key_padded` writes. `peer` is a valid `BIGNUM` we own.
+        let rc = unsafe {
+            sys::DH_compute_key_padded(out.as_mut_ptr(), peer.as_ptr(), self.dh.as_ptr())
+        };
+        (usize::try_from(rc).ok() == Some(out.len())).then_some(out)
+    }
+}
+
+impl Drop for DhKey {
+    fn drop(&mut self) {
+        // SAFETY: we own the `DH` (from `DH_new`) and free it once; `DH_free` frees p
+        // and g and clears the private key.
+        unsafe { sys::DH_free(self.dh.as_ptr()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // ---- RSA ----
+
+    /// A fresh RSA-2048 key: (PKCS#1 private DER, SPKI DER).
+    fn rsa_key() -> (Vec<u8>, Vec<u8>) {
+        let kp = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let pkcs8 = kp.serialize_der();
+        let pkcs1 = crate::sign::pkcs8_private_key(&pkcs8).unwrap().to_vec();
+        (pkcs1, rcgen::PublicKeyData::subject_public_key_info(&kp))
+    }
+
+    fn pkcs1_encrypt(spki: &[u8], plaintext: &[u8]) -> Vec<u8> {
+        use aws_lc_rs::rsa::{Pkcs1PublicEncryptingKey, PublicEncryptingKey};
+        let key =
+            Pkcs1PublicEncryptingKey::new(PublicEncryptingKey::from_der(spki).unwrap()).unwrap();
+        let mut out = vec![0u8; key.ciphertext_size()];
+        let n = key.encrypt(plaintext, &mut out).unwrap().len();
+        out.truncate(n);
+        out
+    }
+
+    #[test]
+    fn rsa_parse_size_and_raw_decrypt() {
+        let (pkcs1, spki) = rsa_key();
+        assert!(RsaPrivateKey::from_pkcs1_der(&[]).is_none());
+        assert!(RsaPrivateKey::from_pkcs1_der(&pkcs1[..pkcs1.len() - 1]).is_none());
+        assert!(RsaPrivateKey::from_pkcs1_der(&spki).is_none());
+        let key = RsaPrivateKey::from_pkcs1_der(&pkcs1).unwrap();
+        assert_eq!(key.modulus_len(), 256);
+
+        // Raw decryption of a PKCS#1 v1.5 ciphertext shows the type-2 block.
+        let message = [0x5au8; 48];
+        let ct = pkcs1_encrypt(&spki, &message);
+        let mut em = vec![0xffu8; 256];
+        assert!(key.decrypt_raw(&ct, &mut em));
+        assert_eq!(&em[..2], &[0x00, 0x02]);
+        assert!(em[2..256 - 49].iter().all(|&b| b != 0));
+        assert_eq!(em[256 - 49], 0);
+        assert_eq!(&em[256 - 48..], &message);
+
+        // Wrong lengths and an out-of-range value are refused, with `out` zeroed.
+        let mut out = vec![0xffu8; 256];
+        assert!(!key.decrypt_raw(&ct[1..], &mut out));
+        assert!(out.iter().all(|&b| b == 0));
+        assert!(!key.decrypt_raw(&[], &mut out));
+        let mut out = vec![0xffu8; 256];
+        assert!(!key.decrypt_raw(&[0xff; 256], &mut out), "c >= n");
+        assert!(out.iter().all(|&b| b == 0));
+        let mut short = vec![0u8; 255];
+        assert!(!key.decrypt_raw(&ct, &mut short), "output too small");
+    }
+
+    #[test]
+    fn rsa_key_is_usable_from_several_threads() {
+        let (pkcs1, spki) = rsa_key();
+        let key = std::sync::Arc::new(RsaPrivateKey::from_pkcs1_der(&pkcs1).unwrap());
+        let handles: Vec<_> = (0..4u8)
+            .map(|i| {
+                let key = key.clone();
+                let ct = pkcs1_encrypt(&spki, &[i; 48]);
+                std::thread::spawn(move || {
+                    let mut em = vec![0u8; 256];
+                    assert!(key.decrypt_raw(&ct, &mut em));
+                    em[208..].to_vec()
+                })
+            })
+            .collect();
+        for (i, h) in handles.into_iter().enumerate() {
+            assert_eq!(h.join().unwrap(), vec![i as u8; 48]);
+        }
+    }
+
+    // ---- TLS CBC ----
+
+    const ALL_TLS_CBC: [(TlsCbcAead, usize, usize); 4] = [
+        (TlsCbcAead::Aes128Sha1, 20, 16),
+        (TlsCbcAead::Aes256Sha1, 20, 32),
+        (TlsCbcAead::Aes128Sha256, 32, 16),
+        (TlsCbcAead::Aes256Sha384, 48, 32),
+    ];
+
+    #[test]
+    fn tls_cbc_contexts_seal_and_open() {
+        let iv = [9u8; 16];
+        let ad = *b"\0\0\0\0\0\0\0\x01\x17\x03\x03";
+        for (aead, mac_len, enc_len) in ALL_TLS_CBC {
+            let key: Vec<u8> = (0..(mac_len + enc_len) as u8).collect();
+            assert!(TlsCbcContext::new(aead, &key[1..], Direction::Seal).is_none());
+            let mut seal = TlsCbcContext::new(aead, &key, Direction::Seal).unwrap();
+            let mut open = TlsCbcContext::new(aead, &key, Direction::Open).unwrap();
+            assert_eq!(seal.max_overhead, mac_len + 16);
+            for len in [0usize, 1, 15, 16, 100] {
+                let plaintext = vec![0x61u8; len];
+                let mut out = b"prefix".to_vec();
+                assert!(seal.seal(&iv, &ad, &plaintext, &mut out));
+                assert_eq!(&out[..6], b"prefix");
+                let record = &mut out[6..];
+                // plaintext + MAC + padding (1..=16 bytes), a whole number of blocks.
+                assert_eq!(record.len() % 16, 0);
+                assert!(record.len() > len + mac_len && record.len() <= len + mac_len + 16);
+                let n = open.open(&iv, &ad, record).unwrap();
+                assert_eq!(&record[..n], &plaintext[..]);
+            }
+            // One direction only.
+            let mut out = Vec::new();
+            assert!(!open.seal(&iv, &ad, b"x", &mut out));
+            assert!(out.is_empty());
+            let mut sealed = Vec::new();
+            assert!(seal.seal(&iv, &ad, b"hello", &mut sealed));
+            assert_eq!(seal.open(&iv, &ad, &mut sealed.clone()), None);
+            // Tampering anywhere fails, and the buffer is wiped.
+            let mut bad = sealed.clone();
+            bad[0] ^= 1;
+            assert_eq!(open.open(&iv, &ad, &mut bad), None);
+            assert!(bad.iter().all(|&b| b == 0));
+            let mut bad_ad = ad;
+            bad_ad[7] = 2;
+            assert_eq!(open.open(&iv, &bad_ad, &mut sealed.clone()), None);
+            assert_eq!(open.open(&[8u8; 16], &ad, &mut sealed.clone()), None);
+            assert_eq!(open.open(&iv, &ad, &mut sealed[..16].to_vec()), None);
+            assert_eq!(open.open(&iv, &ad, &mut []), None);
+            // The context still works after failures.
+            assert_eq!(open.open(&iv, &ad, &mut sealed), Some(5));
+        }
+    }
+
+    // ---- DH ----
+
+    const P_23: [u8; 1] = [23];
+
+    #[test]
+    fn dh_generate_and_agree() {
+        let p = crate::ffdhe::FFDHE2048_P;
+        let a = DhKey::generate(&p, &[2], 225).unwrap();
+        let b = DhKey::generate(&p, &[2], 0).unwrap();
+        assert_eq!(a.public_value().len(), 256);
+        assert_eq!(b.public_value().len(), 256);
+        assert_ne!(a.public_value(), b.public_value());
+        let a_pub = a.public_value().to_vec();
+        let s1 = a.compute_shared(b.public_value()).unwrap();
+        let s2 = b.compute_shared(&a_pub).unwrap();
+        assert_eq!(s1.len(), 256);
+        assert_eq!(*s1, *s2);
+
+        // A tiny group shows padding: p = 23 (safe prime), g = 5.
+        let x = DhKey::generate(&P_23, &[5], 0).unwrap();
+        assert_eq!(x.public_value().len(), 1);
+    }
+
+    #[test]
+    fn dh_rejects_bad_parameters_and_peer_values() {
+        // p even, g = 0, g >= p.
+        assert!(DhKey::generate(&[24], &[5], 0).is_none());
+        assert!(DhKey::generate(&P_23, &[0], 0).is_none());
+        assert!(DhKey::generate(&P_23, &[23], 0).is_none());
+        assert!(DhKey::generate(&[], &[2], 0).is_none());
+        for peer in [&[][..], &[0], &[1], &[22], &[23], &[200]] {
+            let key = DhKey::generate(&P_23, &[5], 0).unwrap();
+            assert!(key.compute_shared(peer).is_none(), "{peer:?}");
+        }
+    }
+
+    /// AWS-LC's own copies of the RFC 7919 primes (it has 2048 and 4096), read only
+    /// to check the constants in `ffdhe.rs`.
+    fn aws_lc_rfc7919_prime(bits: u32) -> Vec<u8> {
+        // SAFETY: these take no arguments and return a new `DH` (or null) that we own.
+        let dh = unsafe {
+            match bits {
+                2048 => sys::DH_get_rfc7919_2048(),
+                _ => sys::DH_get_rfc7919_4096(),
+            }
+        };
+        assert!(!dh.is_null());
+        // SAFETY: `dh` is valid; `DH_get0_p` borrows its p, which stays alive until
+        // `DH_free` below; `out` is writable for `BN_num_bytes(p)` bytes, exactly what
+        // `BN_bn2bin` writes. `dh` is freed once.
+        unsafe {
+            let p = sys::DH_get0_p(dh);
+            let mut out = vec![0u8; sys::BN_num_bytes(p) as usize];
+            let n = sys::BN_bn2bin(p, out.as_mut_ptr());
+            sys::DH_free(dh);
+            out.truncate(n);
+            out
+        }
+    }
+
+    #[test]
+    fn embedded_primes_match_aws_lc() {
+        assert_eq!(aws_lc_rfc7919_prime(2048), crate::ffdhe::FFDHE2048_P);
+        assert_eq!(aws_lc_rfc7919_prime(4096), crate::ffdhe::FFDHE4096_P);
+    }
+}
