@@ -95,14 +95,14 @@ impl CommonConfig {
     fn new(provider: Arc<dyn CryptoProvider>) -> Self {
         Self {
             provider,
-            versions: vec![ProtocolVersion::Tls13],
-            cipher_suites: TLS13_SUITES.iter().map(|s| s.suite).collect(),
+            versions: vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12],
+            cipher_suites: suites_for(Policy::Modern),
             groups: vec![
                 NamedGroup::X25519,
                 NamedGroup::secp256r1,
                 NamedGroup::secp384r1,
             ],
-            signature_schemes: DEFAULT_SIGNATURE_SCHEMES.to_vec(),
+            signature_schemes: schemes_for(Policy::Modern),
             alpn_protocols: Vec::new(),
             observer: None,
             key_log: None,

@@ -166,6 +166,17 @@ impl Common {
         Ok(())
     }
 
+    /// Sends a warning alert (TLS 1.2 no_renegotiation, say).
+    pub(crate) fn send_warning(&mut self, description: AlertDescription) {
+        self.send_alert(AlertLevel::Warning, description);
+    }
+
+    /// Accepts TLS 1.2's larger protected records (2^14 + 2048).
+    pub(crate) fn allow_tls12_records(&mut self) {
+        self.deframer
+            .set_max_record_len(crate::record::MAX_CIPHERTEXT_TLS12);
+    }
+
     fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
         let alert = Alert { level, description }.encode();
         // Best effort: if even the alert cannot be protected there is nothing more to do.
@@ -292,6 +303,25 @@ impl Connection {
     }
 
     fn handle_change_cipher_spec(&mut self, payload: &[u8]) -> Result<(), Error> {
+        if self.common.negotiated.version == Some(ProtocolVersion::Tls12) {
+            // TLS 1.2: a real protocol step; the state decides whether it is due.
+            if payload != [1] {
+                return Err(Error::decode("ChangeCipherSpec"));
+            }
+            if !self.common.joiner.is_empty() {
+                return Err(Error::UnexpectedMessage {
+                    expected: "ChangeCipherSpec on a message boundary",
+                    got: "a partial handshake message".into(),
+                });
+            }
+            let from = self.common.side.peer();
+            self.common
+                .tracer
+                .emit(|| TraceEvent::ChangeCipherSpec { from });
+            let state = self.state.take().ok_or(Error::ConnectionClosed)?;
+            self.state = Some(state.handle_change_cipher_spec(&mut self.common)?);
+            return Ok(());
+        }
         // RFC 8446 §5: one unprotected byte 0x01, only while the handshake runs.
         if payload != [1] || self.common.peer_finished_seen {
             return Err(Error::UnexpectedMessage {
@@ -322,6 +352,12 @@ impl Connection {
             }
             // RFC 8446 §6: in TLS 1.3 only user_canceled may be a warning; ignore it.
             AlertDescription::UserCanceled => self.common.count_idle_message(),
+            // TLS 1.2 warnings (no_renegotiation, say) are informational.
+            _ if alert.level == AlertLevel::Warning
+                && self.common.negotiated.version == Some(ProtocolVersion::Tls12) =>
+            {
+                self.common.count_idle_message()
+            }
             other => Err(Error::AlertReceived(other)),
         }
     }

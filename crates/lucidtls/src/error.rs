@@ -138,6 +138,13 @@ pub enum Error {
     InvalidServerName(String),
     /// The supplied certificate or key could not be used.
     BadKeyMaterial(String),
+    /// The peer's parameters are too weak (e.g. a DH prime under 2048 bits).
+    InsufficientSecurity(&'static str),
+    /// A client signalled a fallback (TLS_FALLBACK_SCSV) to a version below our best (RFC 7507).
+    InappropriateFallback,
+    /// The peer does not support something our configuration requires (e.g. the
+    /// extended master secret).
+    PeerIncompatible(&'static str),
 }
 
 impl Error {
@@ -159,7 +166,9 @@ impl Error {
             Self::NoCommonCipherSuite | Self::NoCommonGroup | Self::NoCommonSignatureScheme => {
                 A::HandshakeFailure
             }
-            Self::HandshakeFailure(_) => A::HandshakeFailure,
+            Self::HandshakeFailure(_) | Self::PeerIncompatible(_) => A::HandshakeFailure,
+            Self::InsufficientSecurity(_) => A::InsufficientSecurity,
+            Self::InappropriateFallback => A::InappropriateFallback,
             Self::NoApplicationProtocol => A::NoApplicationProtocol,
             Self::BadFinished | Self::BadSignature => A::DecryptError,
             Self::Certificate { check, .. } => match check {
@@ -254,6 +263,11 @@ impl fmt::Display for Error {
             Self::PeerMisbehaving(why) => write!(f, "peer misbehaving: {why}"),
             Self::InvalidServerName(n) => write!(f, "invalid server name {n:?}"),
             Self::BadKeyMaterial(why) => write!(f, "unusable certificate or key: {why}"),
+            Self::InsufficientSecurity(why) => write!(f, "insufficient security: {why}"),
+            Self::InappropriateFallback => f.write_str(
+                "client signalled a version fallback although we support a higher version (RFC 7507)",
+            ),
+            Self::PeerIncompatible(why) => write!(f, "peer incompatible: {why}"),
         }
     }
 }

@@ -163,6 +163,45 @@ pub enum TraceEvent {
         /// The ALPN protocol.
         alpn: Option<String>,
     },
+    /// TLS 1.2 ServerKeyExchange: the server's signed (EC)DHE parameters.
+    ServerKeyExchange {
+        /// Who sent it.
+        from: Side,
+        /// ECDHE or DHE.
+        kx: crate::suites::KeyExchange,
+        /// The ECDHE group or FFDHE named group (if named).
+        group: Option<NamedGroup>,
+        /// Size of the DH prime in bits (DHE only).
+        dh_bits: Option<usize>,
+        /// The signature scheme.
+        scheme: SignatureScheme,
+        /// Whether we verified the signature (false for the one we sent).
+        verified: bool,
+    },
+    /// TLS 1.2 ServerHelloDone.
+    ServerHelloDone {
+        /// Who sent it.
+        from: Side,
+    },
+    /// TLS 1.2 ClientKeyExchange.
+    ClientKeyExchange {
+        /// Who sent it.
+        from: Side,
+        /// How the pre-master secret travels.
+        kx: crate::suites::KeyExchange,
+    },
+    /// TLS 1.2: pre-master secret → master secret.
+    MasterSecret {
+        /// Whether the extended master secret (RFC 7627) was used.
+        extended: bool,
+    },
+    /// A renegotiation attempt and what we did about it.
+    Renegotiation {
+        /// Who asked.
+        from: Side,
+        /// Whether it was accepted.
+        accepted: bool,
+    },
     /// A NewSessionTicket.
     NewSessionTicket {
         /// Who sent it.

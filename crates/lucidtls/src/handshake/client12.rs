@@ -1,17 +1,453 @@
-//! The TLS 1.2 client, in the order of the steps (RFC 5246 §7.3).
+//! The TLS 1.2 client, in the order of the classic handshake (RFC 5246 §7.3):
+//! ServerHello → Certificate → ServerKeyExchange → CertificateRequest? →
+//! ServerHelloDone → ClientKeyExchange → ChangeCipherSpec → Finished →
+//! the server's ChangeCipherSpec and Finished.
 
-use super::client::HelloState;
-use super::{HandshakeMessage, State};
+use super::client::{summarize_chain, verify_server_certificate, HelloState, ServerIdentity};
+use super::kx12::{bit_length, ClientKx};
+use super::tls12::Session12;
+use super::traffic12::Traffic12;
+use super::transcript::Transcript;
+use super::{unexpected, verify_finished, HandshakeMessage, State};
+use crate::config::ClientConfig;
 use crate::conn::Common;
+use crate::enums::{HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
-use crate::msgs::ServerHello;
+use crate::msgs::{
+    tls12_ske_signed_content, Certificate12, CertificateRequest12, Extension, Finished,
+    HandshakeBody, ServerHello, ServerHelloDone, ServerKeyExchange,
+};
+use crate::suites::{tls12_suite, Authentication, Bulk, KeyExchange, Tls12Suite};
+use crate::trace::{Side, TraceEvent};
+use crate::verify::{self, SignatureVerified};
+use rustls_pki_types::{CertificateDer, ServerName};
+use std::sync::Arc;
 
-/// Step 2 (TLS 1.2): the ServerHello.
+/// What the client carries through the TLS 1.2 handshake.
+struct Handshake12 {
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    suite: Tls12Suite,
+    transcript: Transcript,
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    extended_master_secret: bool,
+    encrypt_then_mac: bool,
+}
+
+/// Step 2 (TLS 1.2): the ServerHello — suite, random, and which extensions the
+/// server accepted.
 pub(crate) fn handle_server_hello(
-    _cx: &mut Common,
-    _hello: HelloState,
-    _sh: ServerHello,
-    _msg: HandshakeMessage,
+    cx: &mut Common,
+    hello: HelloState,
+    sh: ServerHello,
+    msg: HandshakeMessage,
 ) -> Result<Box<dyn State>, Error> {
-    Err(Error::NoCommonVersion)
+    let config = hello.config.clone();
+    if !hello.hello.cipher_suites.contains(&sh.cipher_suite) {
+        return Err(Error::IllegalParameter(
+            "server chose a cipher suite we did not offer",
+        ));
+    }
+    let suite = tls12_suite(sh.cipher_suite).ok_or(Error::IllegalParameter(
+        "server chose a suite that is not a TLS 1.2 suite",
+    ))?;
+    if sh.compression_method != 0 {
+        return Err(Error::CompressionRefused);
+    }
+    let mut extended_master_secret = false;
+    let mut encrypt_then_mac = false;
+    for e in &sh.extensions.0 {
+        match e {
+            Extension::ExtendedMasterSecret => extended_master_secret = true,
+            Extension::EncryptThenMac if hello.hello.extensions.has(e.typ()) => {
+                // RFC 7366 §2: meaningful only for CBC; an AEAD suite ignores it.
+                encrypt_then_mac = matches!(suite.bulk, Bulk::Cbc(_));
+            }
+            Extension::RenegotiationInfo(data) => {
+                // RFC 5746 §3.4: empty on the initial handshake.
+                if !data.is_empty() {
+                    return Err(Error::HandshakeFailure(
+                        "non-empty renegotiation_info on the initial handshake",
+                    ));
+                }
+            }
+            Extension::EcPointFormats(formats) => {
+                if !formats.contains(&0) {
+                    return Err(Error::IllegalParameter(
+                        "server does not accept uncompressed points",
+                    ));
+                }
+            }
+            Extension::ServerName(None) => {}
+            Extension::Alpn(p) => {
+                let chosen = p.first().ok_or(Error::decode("ALPN"))?;
+                if !config.common.alpn_protocols.contains(chosen) {
+                    return Err(Error::IllegalParameter(
+                        "server chose an ALPN protocol we did not offer",
+                    ));
+                }
+                cx.negotiated.alpn = Some(chosen.clone());
+            }
+            other if hello.hello.extensions.has(other.typ()) => {}
+            other => return Err(Error::UnsupportedExtension(other.typ().to_wire())),
+        }
+    }
+    if config.common.require_extended_master_secret && !extended_master_secret {
+        return Err(Error::PeerIncompatible(
+            "server does not support the extended master secret",
+        ));
+    }
+    cx.allow_tls12_records();
+    cx.negotiated.version = Some(ProtocolVersion::Tls12);
+    cx.negotiated.cipher_suite = Some(suite.suite);
+    if let ServerName::DnsName(n) = &hello.server_name {
+        cx.negotiated.server_name = Some(n.as_ref().to_string());
+    }
+    cx.tracer.emit(|| TraceEvent::ServerHello {
+        from: Side::Server,
+        version: ProtocolVersion::Tls12,
+        random: sh.random,
+        session_id: sh.session_id.clone(),
+        cipher_suite: suite.suite,
+        group: None,
+        extensions: sh.extensions.types(),
+    });
+    let mut transcript = Transcript::new(config.common.provider.hash(suite.prf));
+    transcript.add(&hello.hello_bytes);
+    transcript.add(&msg.bytes);
+    Ok(Box::new(ExpectCertificate {
+        hs: Handshake12 {
+            config,
+            server_name: hello.server_name,
+            suite,
+            transcript,
+            client_random: hello.random,
+            server_random: sh.random,
+            extended_master_secret,
+            encrypt_then_mac,
+        },
+    }))
+}
+
+struct ExpectCertificate {
+    hs: Handshake12,
+}
+
+impl State for ExpectCertificate {
+    /// Step 3: Certificate — the server's chain, then certificate validation.
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::Certificate {
+            return Err(unexpected("Certificate", &msg));
+        }
+        let cert = Certificate12::decode(msg.body())?;
+        if cert.chain.is_empty() {
+            return Err(Error::decode("empty server Certificate"));
+        }
+        self.hs.transcript.add(&msg.bytes);
+        let chain = cert.chain;
+        cx.tracer.emit(|| TraceEvent::Certificate {
+            from: Side::Server,
+            chain: summarize_chain(&chain),
+        });
+        let identity =
+            verify_server_certificate(cx, &self.hs.config, &self.hs.server_name, &chain)?;
+        cx.negotiated.peer_certificates = chain.clone();
+        let next = ExpectServerHelloDone {
+            hs: self.hs,
+            chain,
+            _identity: identity,
+            kx: None,
+            certificate_requested: false,
+        };
+        Ok(match next.hs.suite.kx {
+            KeyExchange::Rsa => Box::new(ExpectServerHelloDone {
+                kx: Some((ClientKx::Rsa, None)),
+                ..next
+            }),
+            _ => Box::new(ExpectServerKeyExchange { next }),
+        })
+    }
+}
+
+struct ExpectServerKeyExchange {
+    next: ExpectServerHelloDone,
+}
+
+/// Whether `scheme` can sign for a suite that authenticates with `auth`.
+fn scheme_fits(scheme: SignatureScheme, auth: Authentication) -> bool {
+    use SignatureScheme as S;
+    match auth {
+        Authentication::Rsa => matches!(
+            scheme,
+            S::RSA_PKCS1_SHA1
+                | S::RSA_PKCS1_SHA256
+                | S::RSA_PKCS1_SHA384
+                | S::RSA_PKCS1_SHA512
+                | S::RSA_PSS_RSAE_SHA256
+                | S::RSA_PSS_RSAE_SHA384
+                | S::RSA_PSS_RSAE_SHA512
+        ),
+        Authentication::Ecdsa => matches!(
+            scheme,
+            S::ECDSA_SHA1_Legacy
+                | S::ECDSA_NISTP256_SHA256
+                | S::ECDSA_NISTP384_SHA384
+                | S::ECDSA_NISTP521_SHA512
+                | S::ED25519
+        ),
+    }
+}
+
+impl State for ExpectServerKeyExchange {
+    /// Step 4: ServerKeyExchange — the server's (EC)DHE parameters, signed with its
+    /// certificate key over both randoms.
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::ServerKeyExchange {
+            return Err(unexpected("ServerKeyExchange", &msg));
+        }
+        let mut next = self.next;
+        let hs = &mut next.hs;
+        let common = &hs.config.common;
+        let (kx, params, signed, group, dh_bits) = match hs.suite.kx {
+            KeyExchange::Ecdhe => {
+                let (p, raw, signed) = ServerKeyExchange::decode_ecdhe(msg.body())?;
+                // A TLS 1.3-only hybrid has no TLS 1.2 definition.
+                if !common.groups.contains(&p.group)
+                    || p.group == crate::enums::NamedGroup::X25519MLKEM768
+                {
+                    return Err(Error::IllegalParameter(
+                        "server chose a curve we did not offer",
+                    ));
+                }
+                let group = p.group;
+                (ClientKx::Ecdhe(p), raw, signed, Some(group), None)
+            }
+            KeyExchange::Dhe => {
+                let (p, raw, signed) = ServerKeyExchange::decode_dhe(msg.body())?;
+                let bits = bit_length(&p.p);
+                ClientKx::check_dhe(&p)?;
+                (ClientKx::Dhe(p), raw, signed, None, Some(bits))
+            }
+            KeyExchange::Rsa => return Err(unexpected("ServerHelloDone", &msg)),
+        };
+        if !common.signature_schemes.contains(&signed.scheme)
+            || !scheme_fits(signed.scheme, hs.suite.auth)
+        {
+            return Err(Error::IllegalParameter(
+                "ServerKeyExchange signed with a scheme we did not offer",
+            ));
+        }
+        let content = tls12_ske_signed_content(&hs.client_random, &hs.server_random, &params);
+        let end_entity = next
+            .chain
+            .first()
+            .ok_or(Error::Internal("chain vanished"))?;
+        let verified = verify::verify_tls12_signature(
+            &*common.provider,
+            end_entity,
+            signed.scheme,
+            &content,
+            &signed.signature,
+        );
+        let kind = hs.suite.kx;
+        cx.tracer.emit(|| TraceEvent::ServerKeyExchange {
+            from: Side::Server,
+            kx: kind,
+            group,
+            dh_bits,
+            scheme: signed.scheme,
+            verified: verified.is_ok(),
+        });
+        let proof = verified?;
+        cx.negotiated.group = group;
+        hs.transcript.add(&msg.bytes);
+        Ok(Box::new(ExpectServerHelloDone {
+            kx: Some((kx, Some(proof))),
+            ..next
+        }))
+    }
+}
+
+struct ExpectServerHelloDone {
+    hs: Handshake12,
+    chain: Vec<CertificateDer<'static>>,
+    _identity: ServerIdentity,
+    /// The key agreement, with the proof that its parameters were signed (None for RSA).
+    kx: Option<(ClientKx, Option<SignatureVerified>)>,
+    certificate_requested: bool,
+}
+
+impl State for ExpectServerHelloDone {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        match msg.typ {
+            HandshakeType::CertificateRequest if !self.certificate_requested => {
+                self.handle_certificate_request(cx, msg)
+            }
+            HandshakeType::ServerHelloDone => self.handle_server_hello_done(cx, msg),
+            _ => Err(unexpected("ServerHelloDone", &msg)),
+        }
+    }
+}
+
+impl ExpectServerHelloDone {
+    /// Step 5 (optional): CertificateRequest — the server wants a client certificate.
+    fn handle_certificate_request(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let cr = CertificateRequest12::decode(msg.body())?;
+        self.hs.transcript.add(&msg.bytes);
+        cx.tracer.emit(|| TraceEvent::CertificateRequest {
+            from: Side::Server,
+            schemes: cr.schemes.clone(),
+        });
+        self.certificate_requested = true;
+        Ok(self)
+    }
+
+    /// Step 6: ServerHelloDone — our turn: ClientKeyExchange, ChangeCipherSpec, Finished.
+    fn handle_server_hello_done(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        ServerHelloDone::decode(msg.body())?;
+        let me = *self;
+        let mut hs = me.hs;
+        hs.transcript.add(&msg.bytes);
+        cx.tracer
+            .emit(|| TraceEvent::ServerHelloDone { from: Side::Server });
+        let (kx, _signature) = me.kx.ok_or(Error::Internal("no key agreement"))?;
+
+        if me.certificate_requested {
+            // No client identity is configured: an empty Certificate (RFC 5246 §7.4.6).
+            let bytes = Certificate12 { chain: Vec::new() }.encode();
+            hs.transcript.add(&bytes);
+            cx.send_handshake(&bytes)?;
+            cx.tracer.emit(|| TraceEvent::Certificate {
+                from: Side::Client,
+                chain: Vec::new(),
+            });
+        }
+
+        let provider = hs.config.common.provider.clone();
+        let end_entity = me.chain.first().ok_or(Error::Internal("chain vanished"))?;
+        let (ckx, pre_master_secret) = kx.finish(&*provider, end_entity)?;
+        hs.transcript.add(&ckx);
+        cx.send_handshake(&ckx)?;
+        let kind = hs.suite.kx;
+        cx.tracer.emit(|| TraceEvent::ClientKeyExchange {
+            from: Side::Client,
+            kx: kind,
+        });
+
+        let session_hash = hs.transcript.current();
+        let session = Session12::derive(
+            cx,
+            provider,
+            hs.suite,
+            (hs.client_random, hs.server_random),
+            &pre_master_secret,
+            hs.extended_master_secret.then_some(session_hash.as_ref()),
+            hs.encrypt_then_mac,
+        );
+        cx.send_change_cipher_spec()?;
+        session.install_encrypter(cx)?;
+        let verify_data = session.verify_data(Side::Client, hs.transcript.current().as_ref());
+        let fin = Finished {
+            verify_data: verify_data.to_vec(),
+        }
+        .encode();
+        hs.transcript.add(&fin);
+        cx.send_handshake(&fin)?;
+        cx.tracer.emit(|| TraceEvent::Finished {
+            from: Side::Client,
+            verified: false,
+        });
+        Ok(Box::new(ExpectChangeCipherSpec { hs, session }))
+    }
+}
+
+struct ExpectChangeCipherSpec {
+    hs: Handshake12,
+    session: Session12,
+}
+
+impl State for ExpectChangeCipherSpec {
+    fn handle(
+        self: Box<Self>,
+        _cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        Err(unexpected("ChangeCipherSpec", &msg))
+    }
+
+    /// Step 7: the server's ChangeCipherSpec — its records are protected from here on.
+    fn handle_change_cipher_spec(
+        self: Box<Self>,
+        cx: &mut Common,
+    ) -> Result<Box<dyn State>, Error> {
+        self.session.install_decrypter(cx)?;
+        Ok(Box::new(ExpectFinished {
+            hs: self.hs,
+            session: self.session,
+        }))
+    }
+}
+
+struct ExpectFinished {
+    hs: Handshake12,
+    session: Session12,
+}
+
+impl State for ExpectFinished {
+    /// Step 8: the server's Finished, proving it derived the same master secret.
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::Finished {
+            return Err(unexpected("Finished", &msg));
+        }
+        let fin = Finished::decode(msg.body())?;
+        let expected = self
+            .session
+            .verify_data(Side::Server, self.hs.transcript.current().as_ref());
+        let verified = verify_finished(&expected, &fin.verify_data);
+        cx.tracer.emit(|| TraceEvent::Finished {
+            from: Side::Server,
+            verified: verified.is_ok(),
+        });
+        let _proof = verified?;
+        cx.peer_finished_seen = true;
+        let alpn = cx
+            .negotiated
+            .alpn
+            .as_ref()
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        let (suite, group) = (self.hs.suite.suite, cx.negotiated.group);
+        cx.tracer.emit(|| TraceEvent::HandshakeComplete {
+            version: ProtocolVersion::Tls12,
+            cipher_suite: suite,
+            group,
+            alpn,
+        });
+        cx.start_traffic()?;
+        Ok(Box::new(Traffic12::new(Side::Client)))
+    }
 }

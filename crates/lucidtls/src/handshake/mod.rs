@@ -8,7 +8,11 @@
 pub(crate) mod client;
 pub(crate) mod client12;
 pub(crate) mod client13;
+pub(crate) mod kx12;
+pub(crate) mod server12;
 pub(crate) mod server13;
+pub(crate) mod tls12;
+pub(crate) mod traffic12;
 pub(crate) mod traffic13;
 pub(crate) mod transcript;
 
@@ -37,6 +41,17 @@ pub(crate) trait State: Send + Sync {
         cx: &mut Common,
         msg: HandshakeMessage,
     ) -> Result<Box<dyn State>, Error>;
+
+    /// A TLS 1.2 ChangeCipherSpec arrived (TLS 1.3 ones are dropped before reaching here).
+    fn handle_change_cipher_spec(
+        self: Box<Self>,
+        _cx: &mut Common,
+    ) -> Result<Box<dyn State>, Error> {
+        Err(Error::UnexpectedMessage {
+            expected: "a handshake message",
+            got: "change_cipher_spec".into(),
+        })
+    }
 
     /// Sends a KeyUpdate (traffic phase only).
     fn update_keys(&mut self, _cx: &mut Common, _request_peer: bool) -> Result<(), Error> {

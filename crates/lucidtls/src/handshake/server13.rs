@@ -96,7 +96,21 @@ impl ExpectClientHello {
         ch: ClientHello,
         ch_bytes: &[u8],
     ) -> Result<Box<dyn State>, Error> {
-        check_versions_and_compression(&ch)?;
+        let version = choose_version(&self.config.common, &ch)?;
+        if version == ProtocolVersion::Tls12 {
+            if self.retry.is_some() {
+                return Err(Error::IllegalParameter(
+                    "second ClientHello dropped TLS 1.3",
+                ));
+            }
+            return super::server12::handle_client_hello(cx, self.config, ch, ch_bytes);
+        }
+        // RFC 8446 §4.1.2: for TLS 1.3 exactly one compression method, null.
+        if ch.compression_methods != [0] {
+            return Err(Error::IllegalParameter(
+                "TLS 1.3 ClientHello offers compression",
+            ));
+        }
         if let Some(retry) = &self.retry {
             check_second_hello(&retry.first_hello, &ch)?;
         }
@@ -244,33 +258,31 @@ impl ExpectClientHello {
     }
 }
 
-fn check_versions_and_compression(ch: &ClientHello) -> Result<(), Error> {
-    match ch.extensions.supported_versions_offer() {
-        Some(v) if v.contains(&ProtocolVersion::Tls13) => {}
-        _ => {
-            let legacy = ProtocolVersion::from_wire(ch.legacy_version);
-            return Err(if ch.legacy_version < 0x0301 {
-                Error::VersionRefused(legacy)
-            } else {
-                Error::NoCommonVersion
-            });
-        }
-    }
-    if ch.legacy_version < 0x0301 {
-        return Err(Error::VersionRefused(ProtocolVersion::from_wire(
-            ch.legacy_version,
-        )));
-    }
+/// Step 1a: the version — the highest both sides enable (RFC 8446 §4.2.1, RFC 5246
+/// Appendix E). Compression is refused whatever the version (CRIME).
+fn choose_version(
+    common: &crate::config::CommonConfig,
+    ch: &ClientHello,
+) -> Result<ProtocolVersion, Error> {
     if !ch.compression_methods.contains(&0) {
         return Err(Error::CompressionRefused);
     }
-    // RFC 8446 §4.1.2: for TLS 1.3 exactly one method, null.
-    if ch.compression_methods != [0] {
-        return Err(Error::IllegalParameter(
-            "TLS 1.3 ClientHello offers compression",
-        ));
-    }
-    Ok(())
+    let offered: Vec<ProtocolVersion> = match ch.extensions.supported_versions_offer() {
+        Some(v) => v.clone(),
+        None if ch.legacy_version >= ProtocolVersion::Tls12.to_wire() => {
+            vec![ProtocolVersion::Tls12]
+        }
+        None if ch.legacy_version < ProtocolVersion::Tls10.to_wire() => {
+            return Err(Error::VersionRefused(ProtocolVersion::from_wire(
+                ch.legacy_version,
+            )))
+        }
+        None => Vec::new(),
+    };
+    [ProtocolVersion::Tls13, ProtocolVersion::Tls12]
+        .into_iter()
+        .find(|v| offered.contains(v) && common.supports(*v))
+        .ok_or(Error::NoCommonVersion)
 }
 
 /// RFC 8446 §4.2.8: no two shares for one group, and each share's group must be offered.
