@@ -13,6 +13,7 @@
 //! - [`peers`]: command lines and output parsers for OpenSSL and GnuTLS, and the TLS 1.3
 //!   parameter names ([`Suite`], [`Group`], [`CertKind`]) in each tool's spelling;
 //! - [`lucid`]: where the `lucid` binary is, its command lines and output parsers;
+//! - [`tls12`]: the TLS 1.2 suites in each tool's spelling, TLS 1.2 command lines and parsers;
 //! - [`tools`]: whether a peer binary is installed, and the skip-or-fail rule under CI;
 //! - [`payload`]: test payloads and a small SHA-256 to compare them.
 //!
@@ -30,6 +31,7 @@ pub mod payload;
 pub mod peers;
 pub mod pki;
 pub mod process;
+pub mod tls12;
 pub mod tools;
 
 pub use peers::{CertKind, Group, Suite};

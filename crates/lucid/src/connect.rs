@@ -74,7 +74,7 @@ pub fn run(args: &ConnectArgs, verbose: bool) -> Result<(), CliError> {
         eprintln!("warning: --no-verify: the server's certificate is not checked");
         config.verification = ServerVerification::DangerousDisabled;
     }
-    args.tls.apply(&mut config.common, Side::Client, verbose)?;
+    let watcher = args.tls.apply(&mut config.common, Side::Client, verbose)?;
     let conn = Connection::client(Arc::new(config), server_name)?;
 
     let timeout = Duration::from_millis(args.timeout_ms.max(1));
@@ -92,7 +92,7 @@ pub fn run(args: &ConnectArgs, verbose: bool) -> Result<(), CliError> {
             io_reason(&e)
         }));
     }
-    print_summary(stream.conn());
+    print_summary(stream.conn(), watcher.dh_bits());
 
     let stdin = spawn_stdin_reader();
     pump(
@@ -136,9 +136,12 @@ fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Cl
     ))
 }
 
-fn print_summary(conn: &Connection) {
+fn print_summary(conn: &Connection, dh_bits: Option<usize>) {
     let n = conn.negotiated();
-    eprintln!("negotiated: {}", crate::narrate::negotiated_summary(n));
+    eprintln!(
+        "negotiated: {}",
+        crate::narrate::negotiated_summary(n, dh_bits)
+    );
     if let Some(alpn) = &n.alpn {
         eprintln!("alpn: {}", String::from_utf8_lossy(alpn));
     }

@@ -78,7 +78,7 @@ fn run_client(config: Arc<ClientConfig>, addr: std::net::SocketAddr) -> Result<(
     stream.handshake().map_err(failed)?;
 
     let negotiated = stream.conn().negotiated();
-    println!("negotiated: {}", negotiated_summary(negotiated));
+    println!("negotiated: {}", negotiated_summary(negotiated, None));
     if let Some(info) = negotiated
         .peer_certificates
         .first()

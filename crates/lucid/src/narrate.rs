@@ -3,13 +3,21 @@
 //! [`describe`] says what one event means, in the words of the handshake's classic
 //! description; [`line`] adds who speaks and in which direction. Every command prints
 //! events through here, so richer narration only has to grow in this module.
+//!
+//! One event reads differently in the two versions: a ChangeCipherSpec is a real
+//! protocol step in TLS 1.2 and a middlebox-compatibility no-op in TLS 1.3. Such
+//! events take the version from the ServerHello seen before them ([`describe`]).
 
-use lucidtls::enums::{CipherSuite, NamedGroup};
+use lucidtls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use lucidtls::msgs::server_hello::DOWNGRADE_TLS12;
+use lucidtls::suites::{tls12_suite, KeyExchange};
 use lucidtls::{Observer, Side, TraceEvent};
 use std::io::Write;
+use std::sync::Mutex;
 
-/// One line describing `event` (without side or direction).
-pub fn describe(event: &TraceEvent) -> String {
+/// One line describing `event` (without side or direction) on a connection whose
+/// ServerHello chose `version` (`None` before the ServerHello).
+pub fn describe(event: &TraceEvent, version: Option<ProtocolVersion>) -> String {
     match event {
         TraceEvent::ClientHello {
             versions,
@@ -20,11 +28,14 @@ pub fn describe(event: &TraceEvent) -> String {
             ..
         } => {
             let mut s = format!(
-                "ClientHello: versions {}; suites {}; key share {}",
+                "ClientHello: versions {}; suites {}",
                 join(versions),
-                join(cipher_suites),
-                or_none(key_shares)
+                join(cipher_suites)
             );
+            // Key shares exist only in TLS 1.3.
+            if versions.contains(&ProtocolVersion::Tls13) || !key_shares.is_empty() {
+                s.push_str(&format!("; key share {}", or_none(key_shares)));
+            }
             if let Some(name) = server_name {
                 s.push_str(&format!("; server name {name}"));
             }
@@ -35,6 +46,22 @@ pub fn describe(event: &TraceEvent) -> String {
             format!("HelloRetryRequest: the server asks for a key share for {group}")
         }
         TraceEvent::ServerHello {
+            version: ProtocolVersion::Tls12,
+            random,
+            cipher_suite,
+            extensions,
+            ..
+        } => {
+            let mut s = format!(
+                "ServerHello: version TLSv1.2; suite {cipher_suite}; extensions {}",
+                or_none(extensions)
+            );
+            if random.get(24..) == Some(&DOWNGRADE_TLS12[..]) {
+                s.push_str("; downgrade sentinel set (the server also speaks TLS 1.3)");
+            }
+            s
+        }
+        TraceEvent::ServerHello {
             version,
             cipher_suite,
             group,
@@ -42,6 +69,50 @@ pub fn describe(event: &TraceEvent) -> String {
         } => format!(
             "ServerHello: version {version}; suite {cipher_suite}; key share {}",
             group_text(*group)
+        ),
+        TraceEvent::ServerKeyExchange {
+            kx,
+            group,
+            dh_bits,
+            scheme,
+            verified,
+            ..
+        } => {
+            let params = match (kx, group, dh_bits) {
+                (KeyExchange::Dhe, Some(g), Some(bits)) => format!("DHE {g} ({bits}-bit prime)"),
+                (KeyExchange::Dhe, None, Some(bits)) => format!("DHE {bits}-bit prime"),
+                (kx, Some(g), _) => format!("{kx} {g}"),
+                (kx, None, _) => kx.to_string(),
+            };
+            format!(
+                "ServerKeyExchange: {params}, signed with {scheme}{}",
+                if *verified { ", verified" } else { "" }
+            )
+        }
+        TraceEvent::ServerHelloDone { .. } => "ServerHelloDone".to_string(),
+        TraceEvent::ClientKeyExchange { kx, .. } => format!(
+            "ClientKeyExchange: {}",
+            match kx {
+                KeyExchange::Rsa => "RSA key transport (encrypted pre-master secret)",
+                KeyExchange::Ecdhe => "ECDHE (the client's ephemeral public key)",
+                KeyExchange::Dhe => "DHE (the client's ephemeral public value)",
+            }
+        ),
+        TraceEvent::MasterSecret { extended } => format!(
+            "master secret derived from the pre-master secret ({})",
+            if *extended {
+                "extended master secret, RFC 7627"
+            } else {
+                "classic derivation from the randoms: no extended master secret"
+            }
+        ),
+        TraceEvent::Renegotiation { accepted, .. } => format!(
+            "renegotiation requested: {}",
+            if *accepted {
+                "accepted"
+            } else {
+                "refused (no_renegotiation warning)"
+            }
         ),
         TraceEvent::KeyExchange { group } => {
             format!("key exchange: {group} shared secret computed, handshake secret derived")
@@ -51,9 +122,12 @@ pub fn describe(event: &TraceEvent) -> String {
             key_len,
             iv_len,
         } => format!("keys derived: {name} (key {key_len} bytes, IV {iv_len} bytes)"),
-        TraceEvent::ChangeCipherSpec { .. } => {
-            "ChangeCipherSpec (middlebox compatibility, ignored)".to_string()
+        TraceEvent::ChangeCipherSpec { .. } => if version == Some(ProtocolVersion::Tls12) {
+            "ChangeCipherSpec: the sender's records are encrypted from here on"
+        } else {
+            "ChangeCipherSpec (middlebox compatibility, ignored)"
         }
+        .to_string(),
         TraceEvent::EncryptedExtensions {
             extensions, alpn, ..
         } => {
@@ -96,10 +170,10 @@ pub fn describe(event: &TraceEvent) -> String {
             group,
             alpn,
         } => {
-            let mut s = format!(
-                "handshake complete: {version} {cipher_suite} {}",
-                group_text(*group)
-            );
+            let mut s = format!("handshake complete: {version} {cipher_suite}");
+            if let Some(g) = group {
+                s.push_str(&format!(" {g}"));
+            }
             if let Some(p) = alpn {
                 s.push_str(&format!(" ALPN {p}"));
             }
@@ -146,6 +220,10 @@ pub fn sender(event: &TraceEvent) -> Option<Side> {
         | TraceEvent::NewSessionTicket { from, .. }
         | TraceEvent::KeyUpdate { from, .. }
         | TraceEvent::ApplicationData { from, .. }
+        | TraceEvent::ServerKeyExchange { from, .. }
+        | TraceEvent::ServerHelloDone { from }
+        | TraceEvent::ClientKeyExchange { from, .. }
+        | TraceEvent::Renegotiation { from, .. }
         | TraceEvent::Alert { from, .. } => Some(*from),
         _ => None,
     }
@@ -154,13 +232,13 @@ pub fn sender(event: &TraceEvent) -> Option<Side> {
 /// The full line for `event` as seen by `side`: `client → ClientHello: ...` for a
 /// message it sent, `server ← ClientHello: ...` for one it received, and
 /// `client · keys derived: ...` for a local step.
-pub fn line(side: Side, event: &TraceEvent) -> String {
+pub fn line(side: Side, event: &TraceEvent, version: Option<ProtocolVersion>) -> String {
     let arrow = match sender(event) {
         Some(from) if from == side => "→",
         Some(_) => "←",
         None => "·",
     };
-    format!("{side:<6} {arrow} {}", describe(event))
+    format!("{side:<6} {arrow} {}", describe(event, version))
 }
 
 /// Where an [`Printer`] writes.
@@ -177,18 +255,38 @@ pub enum Sink {
 pub struct Printer {
     side: Side,
     sink: Sink,
+    /// The version of the current connection, from its ServerHello.
+    version: Mutex<Option<ProtocolVersion>>,
 }
 
 impl Printer {
     /// Prints events seen by `side` to `sink`.
     pub fn new(side: Side, sink: Sink) -> Self {
-        Self { side, sink }
+        Self {
+            side,
+            sink,
+            version: Mutex::new(None),
+        }
+    }
+}
+
+impl Printer {
+    /// The line for `event`, keeping track of the connection's version.
+    fn observe(&self, event: &TraceEvent) -> String {
+        let mut version = self.version.lock().unwrap_or_else(|p| p.into_inner());
+        match event {
+            // A new connection (serve handles one after another with one config).
+            TraceEvent::ClientHello { .. } => *version = None,
+            TraceEvent::ServerHello { version: v, .. } => *version = Some(*v),
+            _ => {}
+        }
+        line(self.side, event, *version)
     }
 }
 
 impl Observer for Printer {
     fn on_event(&self, event: &TraceEvent) {
-        let text = line(self.side, event);
+        let text = self.observe(event);
         // Printing is best effort: a closed terminal must not break the connection.
         let _ = match self.sink {
             Sink::Stdout => writeln!(std::io::stdout().lock(), "{text}"),
@@ -217,15 +315,65 @@ fn group_text(group: Option<NamedGroup>) -> String {
     group.map_or_else(|| "none".to_string(), |g| g.to_string())
 }
 
-/// `version suite group` as printed in the `negotiated:` line.
-pub fn negotiated_summary(negotiated: &lucidtls::Negotiated) -> String {
+/// Remembers what the `negotiated:` line needs from the trace and the connection
+/// state does not hold: the size of a DH prime the server sent without naming its
+/// group. With a [`Printer`] it also prints every event (`--verbose`).
+#[derive(Debug)]
+pub struct Watcher {
+    printer: Option<Printer>,
+    dh_bits: Mutex<Option<usize>>,
+}
+
+impl Watcher {
+    /// Watches, and prints through `printer` if given.
+    pub fn new(printer: Option<Printer>) -> Self {
+        Self {
+            printer,
+            dh_bits: Mutex::new(None),
+        }
+    }
+
+    /// The DH prime size of the latest ServerKeyExchange, if it was DHE.
+    pub fn dh_bits(&self) -> Option<usize> {
+        *self.dh_bits.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Observer for Watcher {
+    fn on_event(&self, event: &TraceEvent) {
+        match event {
+            TraceEvent::ClientHello { .. } => {
+                *self.dh_bits.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            }
+            TraceEvent::ServerKeyExchange { dh_bits, .. } => {
+                *self.dh_bits.lock().unwrap_or_else(|p| p.into_inner()) = *dh_bits;
+            }
+            _ => {}
+        }
+        if let Some(printer) = &self.printer {
+            printer.on_event(event);
+        }
+    }
+}
+
+/// `version suite group` as printed in the `negotiated:` line. The group column is
+/// `-` for TLS 1.2 RSA key transport (no key exchange group); for DHE it names the
+/// RFC 7919 group, or `dh<bits>` when the server sent a prime without naming it
+/// (`dh_bits`, from a [`Watcher`]).
+pub fn negotiated_summary(negotiated: &lucidtls::Negotiated, dh_bits: Option<usize>) -> String {
     let version = negotiated
         .version
         .map_or_else(|| "?".to_string(), |v| v.to_string());
     let suite = negotiated
         .cipher_suite
         .map_or_else(|| "?".to_string(), |s: CipherSuite| s.to_string());
-    format!("{version} {suite} {}", group_text(negotiated.group))
+    let kx = negotiated.cipher_suite.and_then(tls12_suite).map(|s| s.kx);
+    let group = match (negotiated.group, kx, dh_bits) {
+        (Some(g), _, _) => g.to_string(),
+        (None, Some(KeyExchange::Dhe), Some(bits)) => format!("dh{bits}"),
+        (None, _, _) => "-".to_string(),
+    };
+    format!("{version} {suite} {group}")
 }
 
 #[cfg(test)]
@@ -252,7 +400,7 @@ mod tests {
     #[test]
     fn client_hello_reads_like_the_spec() {
         assert_eq!(
-            describe(&client_hello()),
+            describe(&client_hello(), None),
             "ClientHello: versions TLSv1.3; suites TLS_AES_128_GCM_SHA256, \
              TLS_CHACHA20_POLY1305_SHA256; key share x25519; server name localhost; 2 extensions"
         );
@@ -261,13 +409,13 @@ mod tests {
     #[test]
     fn direction_depends_on_who_observes() {
         let ev = client_hello();
-        assert!(line(Side::Client, &ev).starts_with("client → ClientHello"));
-        assert!(line(Side::Server, &ev).starts_with("server ← ClientHello"));
+        assert!(line(Side::Client, &ev, None).starts_with("client → ClientHello"));
+        assert!(line(Side::Server, &ev, None).starts_with("server ← ClientHello"));
         let local = TraceEvent::KeyExchange {
             group: NamedGroup::secp256r1,
         };
         assert_eq!(
-            line(Side::Server, &local),
+            line(Side::Server, &local, None),
             "server · key exchange: secp256r1 shared secret computed, handshake secret derived"
         );
     }
@@ -279,17 +427,20 @@ mod tests {
             description: AlertDescription::UnknownCa,
             fatal: true,
         };
-        assert_eq!(describe(&alert), "Alert: unknown_ca (fatal)");
+        assert_eq!(describe(&alert, None), "Alert: unknown_ca (fatal)");
         let fin = TraceEvent::Finished {
             from: Side::Server,
             verified: true,
         };
-        assert_eq!(describe(&fin), "Finished: verified");
+        assert_eq!(describe(&fin, None), "Finished: verified");
         assert_eq!(
-            describe(&TraceEvent::Finished {
-                from: Side::Client,
-                verified: false
-            }),
+            describe(
+                &TraceEvent::Finished {
+                    from: Side::Client,
+                    verified: false
+                },
+                None
+            ),
             "Finished"
         );
     }
@@ -303,8 +454,181 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            negotiated_summary(&n),
+            negotiated_summary(&n, None),
             "TLSv1.3 TLS_AES_256_GCM_SHA384 secp384r1"
         );
+        let tls12 = |suite, group| lucidtls::Negotiated {
+            version: Some(ProtocolVersion::Tls12),
+            cipher_suite: Some(suite),
+            group,
+            ..Default::default()
+        };
+        assert_eq!(
+            negotiated_summary(
+                &tls12(
+                    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+                    Some(NamedGroup::X25519)
+                ),
+                None
+            ),
+            "TLSv1.2 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 x25519"
+        );
+        // RSA key transport has no group.
+        assert_eq!(
+            negotiated_summary(
+                &tls12(CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA, None),
+                Some(2048)
+            ),
+            "TLSv1.2 TLS_RSA_WITH_AES_128_CBC_SHA -"
+        );
+        // DHE: the named group (server), else the prime size the client saw.
+        let dhe = CipherSuite::TLS_DHE_RSA_WITH_AES_256_GCM_SHA384;
+        assert_eq!(
+            negotiated_summary(&tls12(dhe, Some(NamedGroup::FFDHE2048)), None),
+            "TLSv1.2 TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 ffdhe2048"
+        );
+        assert_eq!(
+            negotiated_summary(&tls12(dhe, None), Some(3072)),
+            "TLSv1.2 TLS_DHE_RSA_WITH_AES_256_GCM_SHA384 dh3072"
+        );
+    }
+
+    #[test]
+    fn tls12_steps_read_like_the_spec() {
+        use lucidtls::enums::SignatureScheme;
+        let ske = TraceEvent::ServerKeyExchange {
+            from: Side::Server,
+            kx: KeyExchange::Ecdhe,
+            group: Some(NamedGroup::X25519),
+            dh_bits: None,
+            scheme: SignatureScheme::RSA_PSS_RSAE_SHA256,
+            verified: true,
+        };
+        assert_eq!(
+            line(Side::Client, &ske, Some(ProtocolVersion::Tls12)),
+            "client ← ServerKeyExchange: ECDHE x25519, signed with rsa_pss_rsae_sha256, verified"
+        );
+        let dhe = TraceEvent::ServerKeyExchange {
+            from: Side::Server,
+            kx: KeyExchange::Dhe,
+            group: None,
+            dh_bits: Some(2048),
+            scheme: SignatureScheme::RSA_PKCS1_SHA256,
+            verified: false,
+        };
+        assert_eq!(
+            line(Side::Server, &dhe, None),
+            "server → ServerKeyExchange: DHE 2048-bit prime, signed with rsa_pkcs1_sha256"
+        );
+        assert_eq!(
+            line(
+                Side::Server,
+                &TraceEvent::ClientKeyExchange {
+                    from: Side::Client,
+                    kx: KeyExchange::Rsa
+                },
+                None
+            ),
+            "server ← ClientKeyExchange: RSA key transport (encrypted pre-master secret)"
+        );
+        assert_eq!(
+            line(
+                Side::Client,
+                &TraceEvent::MasterSecret { extended: true },
+                None
+            ),
+            "client · master secret derived from the pre-master secret \
+             (extended master secret, RFC 7627)"
+        );
+        assert!(
+            describe(&TraceEvent::MasterSecret { extended: false }, None)
+                .contains("no extended master secret")
+        );
+        assert_eq!(
+            line(
+                Side::Client,
+                &TraceEvent::ServerHelloDone { from: Side::Server },
+                None
+            ),
+            "client ← ServerHelloDone"
+        );
+        assert_eq!(
+            describe(
+                &TraceEvent::Renegotiation {
+                    from: Side::Client,
+                    accepted: false
+                },
+                None
+            ),
+            "renegotiation requested: refused (no_renegotiation warning)"
+        );
+    }
+
+    #[test]
+    fn tls12_server_hello_lists_extensions_and_the_sentinel() {
+        let mut random = [9u8; 32];
+        let hello = |random| TraceEvent::ServerHello {
+            from: Side::Server,
+            version: ProtocolVersion::Tls12,
+            random,
+            session_id: vec![],
+            cipher_suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+            group: None,
+            extensions: vec![
+                ExtensionType::ExtendedMasterSecret,
+                ExtensionType::EncryptThenMac,
+            ],
+        };
+        assert_eq!(
+            describe(&hello(random), None),
+            "ServerHello: version TLSv1.2; suite TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256; \
+             extensions extended_master_secret, encrypt_then_mac"
+        );
+        random[24..].copy_from_slice(&DOWNGRADE_TLS12);
+        assert!(describe(&hello(random), None)
+            .ends_with("; downgrade sentinel set (the server also speaks TLS 1.3)"));
+    }
+
+    #[test]
+    fn change_cipher_spec_depends_on_the_version() {
+        let ccs = TraceEvent::ChangeCipherSpec { from: Side::Client };
+        assert!(describe(&ccs, Some(ProtocolVersion::Tls13)).contains("middlebox"));
+        assert!(describe(&ccs, Some(ProtocolVersion::Tls12)).contains("encrypted from here on"));
+        // The printer learns the version from the ServerHello.
+        let printer = Printer::new(Side::Client, Sink::Stderr);
+        assert_eq!(*printer.version.lock().unwrap(), None);
+        printer.observe(&TraceEvent::ServerHello {
+            from: Side::Server,
+            version: ProtocolVersion::Tls12,
+            random: [0; 32],
+            session_id: vec![],
+            cipher_suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            group: None,
+            extensions: vec![],
+        });
+        assert_eq!(
+            *printer.version.lock().unwrap(),
+            Some(ProtocolVersion::Tls12)
+        );
+        let line = printer.observe(&client_hello());
+        assert!(line.starts_with("client → ClientHello"), "{line}");
+        assert_eq!(*printer.version.lock().unwrap(), None);
+    }
+
+    #[test]
+    fn watcher_remembers_the_dh_prime_size() {
+        let watcher = Watcher::new(None);
+        assert_eq!(watcher.dh_bits(), None);
+        watcher.on_event(&TraceEvent::ServerKeyExchange {
+            from: Side::Server,
+            kx: KeyExchange::Dhe,
+            group: None,
+            dh_bits: Some(3072),
+            scheme: lucidtls::enums::SignatureScheme::RSA_PSS_RSAE_SHA256,
+            verified: true,
+        });
+        assert_eq!(watcher.dh_bits(), Some(3072));
+        watcher.on_event(&client_hello());
+        assert_eq!(watcher.dh_bits(), None);
     }
 }

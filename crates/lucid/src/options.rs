@@ -1,12 +1,14 @@
 //! Options shared by `connect` and `serve`, how they map onto a lucidtls
 //! configuration, and the CLI's error type.
 
-use crate::narrate::{Printer, Sink};
+use crate::narrate::{Printer, Sink, Watcher};
 use clap::Args;
 use lucidtls::config::CommonConfig;
 use lucidtls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use lucidtls::keys::KeyLogFile;
-use lucidtls::suites::TLS13_SUITES;
+use lucidtls::suites::{
+    refusal_reason, tls12_suite, tls13_suite, Policy, TLS12_SUITES, TLS13_SUITES,
+};
 use lucidtls::Side;
 use std::io;
 use std::path::PathBuf;
@@ -68,10 +70,20 @@ pub fn is_timeout(e: &io::Error) -> bool {
 #[derive(Args, Debug, Clone, Default)]
 pub struct TlsOptions {
     /// Allow only TLS 1.3.
-    #[arg(long = "tls1.3")]
+    #[arg(long = "tls1.3", conflicts_with = "tls12")]
     pub tls13: bool,
 
-    /// Enable this cipher suite (IANA name); repeat for several, in preference order.
+    /// Allow only TLS 1.2.
+    #[arg(long = "tls1.2")]
+    pub tls12: bool,
+
+    /// Security policy: modern (TLS 1.3, TLS 1.2 ECDHE with AEAD), compatible (adds
+    /// CBC, DHE and RSA key transport) or legacy (adds SHA-1 signatures) [default: modern].
+    #[arg(long, value_name = "POLICY", value_parser = parse_policy)]
+    pub policy: Option<Policy>,
+
+    /// Enable this cipher suite (IANA name, TLS 1.3 or TLS 1.2); repeat for several, in
+    /// preference order. A TLS 1.2 suite must be enabled by the chosen --policy.
     #[arg(long = "cipher", value_name = "IANA_NAME", value_parser = parse_cipher)]
     pub ciphers: Vec<CipherSuite>,
 
@@ -84,25 +96,67 @@ pub struct TlsOptions {
     #[arg(long = "alpn", value_name = "PROTO")]
     pub alpn: Vec<String>,
 
-    /// Append the session secrets to FILE (NSS key log format, for Wireshark).
+    /// TLS 1.2: refuse peers without the extended master secret (RFC 7627).
+    #[arg(long = "require-ems")]
+    pub require_ems: bool,
+
+    /// Append the session secrets to FILE (NSS key log format, for Wireshark): TLS 1.3
+    /// traffic secrets, TLS 1.2 `CLIENT_RANDOM` master secrets.
     /// Without it, the SSLKEYLOGFILE environment variable is honoured.
     #[arg(long = "keylog", value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 }
 
 impl TlsOptions {
-    /// Applies these options to `common`; with `verbose`, trace events go to stderr.
+    /// Applies these options to `common`. Returns the observer installed on it, which
+    /// remembers what the `negotiated:` line needs and, with `verbose`, prints every
+    /// trace event to stderr.
     pub fn apply(
         &self,
         common: &mut CommonConfig,
         side: Side,
         verbose: bool,
-    ) -> Result<(), CliError> {
+    ) -> Result<Arc<Watcher>, CliError> {
+        let policy = self.policy.unwrap_or(Policy::Modern);
+        common.set_policy(policy);
         if self.tls13 {
             common.versions = vec![ProtocolVersion::Tls13];
+        } else if self.tls12 {
+            common.versions = vec![ProtocolVersion::Tls12];
         }
         if !self.ciphers.is_empty() {
-            common.cipher_suites = dedup(&self.ciphers);
+            let suites = dedup(&self.ciphers);
+            for suite in &suites {
+                if let Some(s) = tls12_suite(*suite) {
+                    if s.policy > policy {
+                        let name = suite.to_string();
+                        return Err(CliError::Usage(refusal_reason(&name).unwrap_or_else(
+                            || format!("{name} is disabled by the {policy} policy"),
+                        )));
+                    }
+                }
+            }
+            // Only the versions the named suites can serve: naming TLS 1.2 suites alone
+            // means TLS 1.2 (offering TLS 1.3 without a suite for it would fail).
+            let has13 = suites.iter().any(|s| tls13_suite(*s).is_some());
+            let has12 = suites.iter().any(|s| tls12_suite(*s).is_some());
+            let before = common.versions.clone();
+            common.versions.retain(|v| match v {
+                ProtocolVersion::Tls13 => has13,
+                ProtocolVersion::Tls12 => has12,
+                _ => true,
+            });
+            if common.versions.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "none of the --cipher suites can be used with {}",
+                    before
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            common.cipher_suites = suites;
         }
         if !self.groups.is_empty() {
             common.groups = dedup(&self.groups);
@@ -115,9 +169,10 @@ impl TlsOptions {
             }
         }
         common.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-        if verbose {
-            common.observer = Some(Arc::new(Printer::new(side, Sink::Stderr)));
-        }
+        common.require_extended_master_secret = self.require_ems;
+        let printer = verbose.then(|| Printer::new(side, Sink::Stderr));
+        let watcher = Arc::new(Watcher::new(printer));
+        common.observer = Some(watcher.clone());
         common.key_log = match &self.keylog {
             Some(path) => {
                 let log = KeyLogFile::open(path).map_err(|e| {
@@ -133,7 +188,8 @@ impl TlsOptions {
         };
         common
             .validate()
-            .map_err(|e| CliError::Usage(e.to_string()))
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        Ok(watcher)
     }
 }
 
@@ -147,9 +203,31 @@ fn dedup<T: PartialEq + Copy>(items: &[T]) -> Vec<T> {
     out
 }
 
-/// The cipher suites `--cipher` accepts.
+/// The cipher suites `--cipher` accepts: every TLS 1.3 and TLS 1.2 suite we implement.
 pub fn valid_cipher_names() -> Vec<String> {
-    TLS13_SUITES.iter().map(|s| s.suite.to_string()).collect()
+    TLS13_SUITES
+        .iter()
+        .map(|s| s.suite)
+        .chain(TLS12_SUITES.iter().map(|s| s.suite))
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Parses an IANA cipher suite name that lucidtls implements. Names refused by design
+/// (RC4, 3DES, NULL, export, anonymous, DSS...) get the reason.
+pub fn parse_cipher(name: &str) -> Result<CipherSuite, String> {
+    if let Some(suite) = CipherSuite::from_name(name)
+        .filter(|s| tls13_suite(*s).is_some() || tls12_suite(*s).is_some())
+    {
+        return Ok(suite);
+    }
+    match refusal_reason(name) {
+        Some(reason) => Err(reason),
+        None => Err(format!(
+            "unknown or unsupported cipher suite; valid names: {}",
+            valid_cipher_names().join(", ")
+        )),
+    }
 }
 
 /// The groups `--group` accepts: those the provider implements.
@@ -161,16 +239,10 @@ pub fn valid_group_names() -> Vec<String> {
         .collect()
 }
 
-/// Parses an IANA cipher suite name that lucidtls implements.
-pub fn parse_cipher(name: &str) -> Result<CipherSuite, String> {
-    CipherSuite::from_name(name)
-        .filter(|s| TLS13_SUITES.iter().any(|t| t.suite == *s))
-        .ok_or_else(|| {
-            format!(
-                "unknown or unsupported cipher suite; valid names: {}",
-                valid_cipher_names().join(", ")
-            )
-        })
+/// Parses a policy name: modern, compatible or legacy.
+pub fn parse_policy(name: &str) -> Result<Policy, String> {
+    Policy::from_name(&name.to_ascii_lowercase())
+        .ok_or_else(|| "valid policies: modern, compatible, legacy".to_string())
 }
 
 /// Parses a group name (IANA or alias such as P-256) that the provider implements.
@@ -195,10 +267,114 @@ mod tests {
             parse_cipher("tls_chacha20_poly1305_sha256"),
             Ok(CipherSuite::TLS13_CHACHA20_POLY1305_SHA256)
         );
+        // TLS 1.2 names parse; whether the policy allows them is checked in apply().
+        assert_eq!(
+            parse_cipher("TLS_RSA_WITH_AES_128_GCM_SHA256"),
+            Ok(CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256)
+        );
         let err = parse_cipher("TLS_RSA_WITH_RC4_128_SHA").unwrap_err();
+        assert!(err.contains("refused by design: RC4"), "{err}");
+        for name in [
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLS_RSA_WITH_NULL_SHA256",
+            "TLS_RSA_EXPORT_WITH_RC4_40_MD5",
+            "TLS_DH_anon_WITH_AES_128_CBC_SHA",
+            "TLS_DHE_DSS_WITH_AES_128_GCM_SHA256",
+        ] {
+            let err = parse_cipher(name).unwrap_err();
+            assert!(err.contains("refused by design"), "{name}: {err}");
+        }
+        let err = parse_cipher("TLS_NO_SUCH_SUITE").unwrap_err();
         assert!(err.contains("TLS_AES_128_GCM_SHA256"), "{err}");
-        // Known to the registry but not implemented (TLS 1.2 RSA key transport).
-        assert!(parse_cipher("TLS_RSA_WITH_AES_128_GCM_SHA256").is_err());
+        assert!(
+            err.contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+            "{err}"
+        );
+    }
+
+    fn client_config() -> lucidtls::ClientConfig {
+        lucidtls::ClientConfig::with_roots(
+            lucidtls_aws_lc::provider(),
+            Arc::new(lucidtls::verify::RootStore::empty()),
+        )
+    }
+
+    #[test]
+    fn policy_gates_tls12_suites() {
+        let opts = TlsOptions {
+            ciphers: vec![CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA],
+            ..Default::default()
+        };
+        let err = opts
+            .apply(&mut client_config().common, Side::Client, false)
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.message(),
+            "TLS_RSA_WITH_AES_128_CBC_SHA is disabled by the modern policy; \
+             --policy compatible enables it"
+        );
+
+        let opts = TlsOptions {
+            policy: Some(Policy::Compatible),
+            ..opts
+        };
+        let mut cfg = client_config();
+        opts.apply(&mut cfg.common, Side::Client, false).unwrap();
+        assert_eq!(
+            cfg.common.cipher_suites,
+            [CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA]
+        );
+        // Only TLS 1.2 suites named: only TLS 1.2 offered.
+        assert_eq!(cfg.common.versions, [ProtocolVersion::Tls12]);
+        assert_eq!(cfg.common.policy, Policy::Compatible);
+    }
+
+    #[test]
+    fn versions_policy_and_ems() {
+        let mut cfg = client_config();
+        let opts = TlsOptions {
+            tls12: true,
+            require_ems: true,
+            policy: Some(Policy::Compatible),
+            ..Default::default()
+        };
+        opts.apply(&mut cfg.common, Side::Client, false).unwrap();
+        assert_eq!(cfg.common.versions, [ProtocolVersion::Tls12]);
+        assert!(cfg.common.require_extended_master_secret);
+        assert!(cfg
+            .common
+            .cipher_suites
+            .contains(&CipherSuite::TLS_DHE_RSA_WITH_AES_128_GCM_SHA256));
+
+        // The default policy is modern: no CBC.
+        let mut cfg = client_config();
+        TlsOptions::default()
+            .apply(&mut cfg.common, Side::Client, false)
+            .unwrap();
+        assert_eq!(
+            cfg.common.versions,
+            [ProtocolVersion::Tls13, ProtocolVersion::Tls12]
+        );
+        assert!(!cfg.common.require_extended_master_secret);
+        assert!(!cfg
+            .common
+            .cipher_suites
+            .contains(&CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA));
+
+        // --tls1.3 with only TLS 1.2 suites leaves nothing to negotiate.
+        let opts = TlsOptions {
+            tls13: true,
+            ciphers: vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
+            ..Default::default()
+        };
+        let err = opts
+            .apply(&mut client_config().common, Side::Client, false)
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.message().contains("TLSv1.3"), "{}", err.message());
+        assert_eq!(parse_policy("Legacy"), Ok(Policy::Legacy));
+        assert!(parse_policy("paranoid").is_err());
     }
 
     #[test]
@@ -232,10 +408,7 @@ mod tests {
             alpn: vec!["h2".into()],
             ..Default::default()
         };
-        let mut cfg = lucidtls::ClientConfig::with_roots(
-            lucidtls_aws_lc::provider(),
-            Arc::new(lucidtls::verify::RootStore::empty()),
-        );
+        let mut cfg = client_config();
         opts.apply(&mut cfg.common, Side::Client, false).unwrap();
         assert_eq!(
             cfg.common.cipher_suites,
@@ -246,6 +419,7 @@ mod tests {
             [NamedGroup::secp384r1, NamedGroup::X25519]
         );
         assert_eq!(cfg.common.alpn_protocols, [b"h2".to_vec()]);
-        assert!(cfg.common.observer.is_none());
+        // The watcher is always installed (it feeds the `negotiated:` line).
+        assert!(cfg.common.observer.is_some());
     }
 }

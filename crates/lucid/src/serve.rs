@@ -1,7 +1,7 @@
 //! `lucid serve`: a TLS echo server, one client at a time.
 
 use crate::certs;
-use crate::narrate::negotiated_summary;
+use crate::narrate::{negotiated_summary, Watcher};
 use crate::options::{io_reason, CliError, TlsOptions};
 use clap::Args;
 use lucidtls::pem::{load_certs_pem_file, load_private_key_pem_file};
@@ -50,7 +50,7 @@ pub fn run(args: &ServeArgs, verbose: bool) -> Result<(), CliError> {
     };
     let certified = CertifiedKey::new(&*provider, chain, &key)?;
     let mut config = ServerConfig::new(provider, certified);
-    args.tls.apply(&mut config.common, Side::Server, verbose)?;
+    let watcher = args.tls.apply(&mut config.common, Side::Server, verbose)?;
     let config = Arc::new(config);
 
     let listener = TcpListener::bind(args.listen)
@@ -71,7 +71,7 @@ pub fn run(args: &ServeArgs, verbose: bool) -> Result<(), CliError> {
             }
         };
         served += 1;
-        match serve_client(&config, tcp, peer) {
+        match serve_client(&config, &watcher, tcp, peer) {
             Ok(echoed) => eprintln!("client {peer}: closed, {echoed} bytes echoed"),
             Err(reason) => eprintln!("client error: {peer}: {reason}"),
         }
@@ -83,6 +83,7 @@ pub fn run(args: &ServeArgs, verbose: bool) -> Result<(), CliError> {
 /// Handshakes with one client and echoes until it closes; returns the bytes echoed.
 fn serve_client(
     config: &Arc<ServerConfig>,
+    watcher: &Watcher,
     tcp: TcpStream,
     peer: SocketAddr,
 ) -> Result<u64, String> {
@@ -93,7 +94,7 @@ fn serve_client(
     stream.handshake().map_err(|e| io_reason(&e))?;
     eprintln!(
         "client {peer}: negotiated {}",
-        negotiated_summary(stream.conn().negotiated())
+        negotiated_summary(stream.conn().negotiated(), watcher.dh_bits())
     );
     let echoed = echo(&mut stream).map_err(|e| io_reason(&e))?;
     stream.close().map_err(|e| io_reason(&e))?;
