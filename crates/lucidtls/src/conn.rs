@@ -7,7 +7,8 @@
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::enums::{
-    AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, ProtocolVersion,
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, NamedGroup,
+    ProtocolVersion,
 };
 use crate::error::Error;
 use crate::handshake::{HandshakeMessage, State};
@@ -35,10 +36,21 @@ pub struct Negotiated {
     pub alpn: Option<Vec<u8>>,
     /// The server name the client asked for (SNI).
     pub server_name: Option<String>,
-    /// The peer's certificate chain, end entity first.
+    /// The peer's certificate chain, end entity first. On a server, the client's chain
+    /// once it has been verified (see `client_identity_verified`); empty otherwise.
     pub peer_certificates: Vec<CertificateDer<'static>>,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
+    /// Whether the server asked for a client certificate (CertificateRequest).
+    pub client_auth_requested: bool,
+    /// Server: the client presented a chain that verified against the configured
+    /// client CAs and proved it holds the key (CertificateVerify), and the handshake
+    /// completed. `peer_certificates` then holds that chain. False when the client sent
+    /// no certificate (allowed under `ClientAuth::Optional`) or was not asked.
+    pub client_identity_verified: bool,
+    /// Client: the index in `ClientConfig::client_identities` of the identity we
+    /// presented; `None` when not asked or when no identity fitted the request.
+    pub client_identity_sent: Option<usize>,
 }
 
 /// Most consecutive KeyUpdates or empty records we accept without application data.
@@ -60,6 +72,8 @@ pub struct Common {
     pending_plaintext: Vec<u8>,
     pub(crate) traffic: bool,
     pub(crate) peer_finished_seen: bool,
+    /// A ClientHello has been sent (client) or received (server).
+    pub(crate) hello_seen: bool,
     received_close_notify: bool,
     sent_close_notify: bool,
     error: Option<Error>,
@@ -84,6 +98,7 @@ impl Common {
             pending_plaintext: Vec::new(),
             traffic: false,
             peer_finished_seen: false,
+            hello_seen: side == Side::Client,
             received_close_notify: false,
             sent_close_notify: false,
             error: None,
@@ -288,10 +303,14 @@ impl Connection {
                 });
             }
             if record.typ == ContentType::ChangeCipherSpec {
+                self.check_no_partial_handshake(ContentType::ChangeCipherSpec)?;
                 self.handle_change_cipher_spec(&record.payload)?;
                 continue;
             }
             let plain = self.common.decrypter.decrypt(record)?;
+            if plain.typ != ContentType::Handshake {
+                self.check_no_partial_handshake(plain.typ)?;
+            }
             match plain.typ {
                 ContentType::Alert => self.handle_alert(&plain.payload)?,
                 ContentType::Handshake => self.handle_handshake_payload(&plain.payload)?,
@@ -302,17 +321,23 @@ impl Connection {
         Ok(())
     }
 
+    /// RFC 8446 §5.1: nothing may come between the fragments of a handshake message.
+    fn check_no_partial_handshake(&self, got: ContentType) -> Result<(), Error> {
+        if self.common.joiner.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::UnexpectedMessage {
+                expected: "the rest of a handshake message",
+                got: got.to_string(),
+            })
+        }
+    }
+
     fn handle_change_cipher_spec(&mut self, payload: &[u8]) -> Result<(), Error> {
         if self.common.negotiated.version == Some(ProtocolVersion::Tls12) {
             // TLS 1.2: a real protocol step; the state decides whether it is due.
             if payload != [1] {
                 return Err(Error::decode("ChangeCipherSpec"));
-            }
-            if !self.common.joiner.is_empty() {
-                return Err(Error::UnexpectedMessage {
-                    expected: "ChangeCipherSpec on a message boundary",
-                    got: "a partial handshake message".into(),
-                });
             }
             let from = self.common.side.peer();
             self.common
@@ -322,8 +347,9 @@ impl Connection {
             self.state = Some(state.handle_change_cipher_spec(&mut self.common)?);
             return Ok(());
         }
-        // RFC 8446 §5: one unprotected byte 0x01, only while the handshake runs.
-        if payload != [1] || self.common.peer_finished_seen {
+        // RFC 8446 §5: one unprotected byte 0x01, only after a ClientHello and
+        // before the peer's Finished.
+        if payload != [1] || self.common.peer_finished_seen || !self.common.hello_seen {
             return Err(Error::UnexpectedMessage {
                 expected: "no ChangeCipherSpec here",
                 got: "change_cipher_spec".into(),
@@ -365,11 +391,28 @@ impl Connection {
     fn handle_handshake_payload(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.common.joiner.push(payload)?;
         while let Some((typ, bytes)) = self.common.joiner.pop()? {
+            self.common.hello_seen = true;
+            if self.ignores_hello_request(typ, &bytes)? {
+                continue;
+            }
             let state = self.state.take().ok_or(Error::ConnectionClosed)?;
             let msg = HandshakeMessage { typ, bytes };
             self.state = Some(state.handle(&mut self.common, msg)?);
         }
         Ok(())
+    }
+
+    /// RFC 5246 §7.4.1.1: a TLS 1.2 client mid-handshake ignores HelloRequest, and it
+    /// stays out of the transcript.
+    fn ignores_hello_request(&self, typ: HandshakeType, bytes: &[u8]) -> Result<bool, Error> {
+        let ignore = typ == HandshakeType::HelloRequest
+            && self.common.side == Side::Client
+            && !self.common.traffic
+            && self.common.negotiated.version == Some(ProtocolVersion::Tls12);
+        if ignore && bytes.len() != 4 {
+            return Err(Error::decode("HelloRequest"));
+        }
+        Ok(ignore)
     }
 
     fn handle_application_data(&mut self, payload: Vec<u8>) -> Result<(), Error> {

@@ -145,6 +145,10 @@ pub enum Error {
     /// The peer does not support something our configuration requires (e.g. the
     /// extended master secret).
     PeerIncompatible(&'static str),
+    /// The server requires a client certificate and the client sent none. The alert
+    /// depends on the version: certificate_required in TLS 1.3 (RFC 8446 §4.4.2.4),
+    /// handshake_failure in TLS 1.2 (RFC 5246 §7.4.6), which has no better one.
+    ClientCertificateRequired(ProtocolVersion),
 }
 
 impl Error {
@@ -167,6 +171,8 @@ impl Error {
                 A::HandshakeFailure
             }
             Self::HandshakeFailure(_) | Self::PeerIncompatible(_) => A::HandshakeFailure,
+            Self::ClientCertificateRequired(ProtocolVersion::Tls13) => A::CertificateRequired,
+            Self::ClientCertificateRequired(_) => A::HandshakeFailure,
             Self::InsufficientSecurity(_) => A::InsufficientSecurity,
             Self::InappropriateFallback => A::InappropriateFallback,
             Self::NoApplicationProtocol => A::NoApplicationProtocol,
@@ -268,6 +274,10 @@ impl fmt::Display for Error {
                 "client signalled a version fallback although we support a higher version (RFC 7507)",
             ),
             Self::PeerIncompatible(why) => write!(f, "peer incompatible: {why}"),
+            Self::ClientCertificateRequired(v) => write!(
+                f,
+                "client sent no certificate, but this server requires one ({v})"
+            ),
         }
     }
 }

@@ -21,7 +21,7 @@ pub mod suites;
 pub mod trace;
 pub mod verify;
 
-pub use config::{CertifiedKey, ClientConfig, ServerConfig, ServerVerification};
+pub use config::{CertifiedKey, ClientAuth, ClientConfig, ServerConfig, ServerVerification};
 pub use conn::{Connection, Negotiated};
 pub use error::{CertificateCheck, Error};
 pub use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};

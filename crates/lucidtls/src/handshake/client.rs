@@ -200,7 +200,13 @@ impl State for ExpectServerHello {
 fn negotiated_version(hello: &HelloState, sh: &ServerHello) -> Result<ProtocolVersion, Error> {
     let common = &hello.config.common;
     let version = match sh.extensions.supported_version_selected() {
-        Some(v) => *v,
+        // RFC 8446 §4.2.1: supported_versions may only select TLS 1.3.
+        Some(ProtocolVersion::Tls13) => ProtocolVersion::Tls13,
+        Some(_) => {
+            return Err(Error::IllegalParameter(
+                "supported_versions selected a version other than TLS 1.3",
+            ))
+        }
         None => ProtocolVersion::from_wire(sh.legacy_version),
     };
     match version {

@@ -1,21 +1,22 @@
 //! The TLS 1.2 client, in the order of the classic handshake (RFC 5246 §7.3):
 //! ServerHello → Certificate → ServerKeyExchange → CertificateRequest? →
-//! ServerHelloDone → ClientKeyExchange → ChangeCipherSpec → Finished →
-//! the server's ChangeCipherSpec and Finished.
+//! ServerHelloDone → Certificate? → ClientKeyExchange → CertificateVerify? →
+//! ChangeCipherSpec → Finished → the server's ChangeCipherSpec and Finished.
 
 use super::client::{summarize_chain, verify_server_certificate, HelloState, ServerIdentity};
+use super::client_auth::{certificate_type, choose_client_identity, ChosenIdentity};
 use super::kx12::{bit_length, ClientKx};
 use super::tls12::Session12;
 use super::traffic12::Traffic12;
 use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
-use crate::config::ClientConfig;
+use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::Common;
 use crate::enums::{HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::msgs::{
-    tls12_ske_signed_content, Certificate12, CertificateRequest12, Extension, Finished,
-    HandshakeBody, ServerHello, ServerHelloDone, ServerKeyExchange,
+    tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, Extension,
+    Finished, HandshakeBody, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
 use crate::suites::{tls12_suite, Authentication, Bulk, KeyExchange, Tls12Suite};
 use crate::trace::{Side, TraceEvent};
@@ -114,6 +115,11 @@ pub(crate) fn handle_server_hello(
         extensions: sh.extensions.types(),
     });
     let mut transcript = Transcript::new(config.common.provider.hash(suite.prf));
+    if !config.client_identities.is_empty() {
+        // Should the server ask for our certificate, CertificateVerify signs the
+        // messages themselves; dropped once we know it did not.
+        transcript.keep_messages();
+    }
     transcript.add(&hello.hello_bytes);
     transcript.add(&msg.bytes);
     Ok(Box::new(ExpectCertificate {
@@ -162,7 +168,7 @@ impl State for ExpectCertificate {
             chain,
             _identity: identity,
             kx: None,
-            certificate_requested: false,
+            certificate_request: None,
         };
         Ok(match next.hs.suite.kx {
             KeyExchange::Rsa => Box::new(ExpectServerHelloDone {
@@ -283,7 +289,7 @@ struct ExpectServerHelloDone {
     _identity: ServerIdentity,
     /// The key agreement, with the proof that its parameters were signed (None for RSA).
     kx: Option<(ClientKx, Option<SignatureVerified>)>,
-    certificate_requested: bool,
+    certificate_request: Option<CertificateRequest12>,
 }
 
 impl State for ExpectServerHelloDone {
@@ -293,7 +299,7 @@ impl State for ExpectServerHelloDone {
         msg: HandshakeMessage,
     ) -> Result<Box<dyn State>, Error> {
         match msg.typ {
-            HandshakeType::CertificateRequest if !self.certificate_requested => {
+            HandshakeType::CertificateRequest if self.certificate_request.is_none() => {
                 self.handle_certificate_request(cx, msg)
             }
             HandshakeType::ServerHelloDone => self.handle_server_hello_done(cx, msg),
@@ -315,11 +321,13 @@ impl ExpectServerHelloDone {
             from: Side::Server,
             schemes: cr.schemes.clone(),
         });
-        self.certificate_requested = true;
+        cx.negotiated.client_auth_requested = true;
+        self.certificate_request = Some(cr);
         Ok(self)
     }
 
-    /// Step 6: ServerHelloDone — our turn: ClientKeyExchange, ChangeCipherSpec, Finished.
+    /// Step 6: ServerHelloDone — our turn: Certificate (when asked), ClientKeyExchange,
+    /// CertificateVerify (when we sent a certificate), ChangeCipherSpec, Finished.
     fn handle_server_hello_done(
         self: Box<Self>,
         cx: &mut Common,
@@ -333,16 +341,11 @@ impl ExpectServerHelloDone {
             .emit(|| TraceEvent::ServerHelloDone { from: Side::Server });
         let (kx, _signature) = me.kx.ok_or(Error::Internal("no key agreement"))?;
 
-        if me.certificate_requested {
-            // No client identity is configured: an empty Certificate (RFC 5246 §7.4.6).
-            let bytes = Certificate12 { chain: Vec::new() }.encode();
-            hs.transcript.add(&bytes);
-            cx.send_handshake(&bytes)?;
-            cx.tracer.emit(|| TraceEvent::Certificate {
-                from: Side::Client,
-                chain: Vec::new(),
-            });
-        }
+        let config = hs.config.clone();
+        let identity = match &me.certificate_request {
+            Some(request) => send_client_certificate(cx, &config, &mut hs.transcript, request)?,
+            None => None,
+        };
 
         let provider = hs.config.common.provider.clone();
         let end_entity = me.chain.first().ok_or(Error::Internal("chain vanished"))?;
@@ -355,7 +358,12 @@ impl ExpectServerHelloDone {
             kx: kind,
         });
 
+        // RFC 7627 §3: the session hash runs through ClientKeyExchange only.
         let session_hash = hs.transcript.current();
+        if let Some(chosen) = identity {
+            send_client_certificate_verify(cx, &mut hs.transcript, chosen.identity, chosen.scheme)?;
+        }
+        hs.transcript.drop_messages();
         let session = Session12::derive(
             cx,
             provider,
@@ -380,6 +388,54 @@ impl ExpectServerHelloDone {
         });
         Ok(Box::new(ExpectChangeCipherSpec { hs, session }))
     }
+}
+
+/// Step 6a (when asked): our Certificate — the identity issued by an authority the
+/// server named, whose key type and signature scheme it accepts; or, when none fits,
+/// an empty Certificate (RFC 5246 §7.4.6) and the server decides.
+fn send_client_certificate<'a>(
+    cx: &mut Common,
+    config: &'a ClientConfig,
+    transcript: &mut Transcript,
+    request: &CertificateRequest12,
+) -> Result<Option<ChosenIdentity<'a>>, Error> {
+    let chosen = choose_client_identity(config, &request.authorities, |s| {
+        request.schemes.contains(&s)
+            && certificate_type(s).is_some_and(|t| request.certificate_types.contains(&t))
+    });
+    let chain = chosen.as_ref().map_or(&[][..], |c| &c.identity.chain[..]);
+    let bytes = Certificate12::from_chain(chain).encode();
+    transcript.add(&bytes);
+    cx.send_handshake(&bytes)?;
+    cx.tracer.emit(|| TraceEvent::Certificate {
+        from: Side::Client,
+        chain: summarize_chain(chain),
+    });
+    cx.negotiated.client_identity_sent = chosen.as_ref().map(|c| c.index);
+    Ok(chosen)
+}
+
+/// Step 6b: our CertificateVerify — a signature over every handshake message so far,
+/// ClientKeyExchange included (RFC 5246 §7.4.8).
+fn send_client_certificate_verify(
+    cx: &mut Common,
+    transcript: &mut Transcript,
+    identity: &CertifiedKey,
+    scheme: SignatureScheme,
+) -> Result<(), Error> {
+    let messages = transcript
+        .messages()
+        .ok_or(Error::Internal("handshake messages were not kept"))?;
+    let signature = identity.key.sign(scheme, messages)?;
+    let bytes = CertificateVerify { scheme, signature }.encode();
+    transcript.add(&bytes);
+    cx.send_handshake(&bytes)?;
+    cx.tracer.emit(|| TraceEvent::CertificateVerify {
+        from: Side::Client,
+        scheme,
+        verified: false,
+    });
+    Ok(())
 }
 
 struct ExpectChangeCipherSpec {

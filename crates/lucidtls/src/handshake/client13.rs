@@ -6,12 +6,13 @@ use super::client::{
     send_client_hello, summarize_chain, verify_server_certificate, ExpectServerHello, HelloState,
     ServerIdentity,
 };
+use super::client_auth::choose_client_identity;
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
-use crate::config::ClientConfig;
+use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::Common;
-use crate::enums::{ExtensionType, HandshakeType, NamedGroup, ProtocolVersion};
+use crate::enums::{ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::keys::tls13::{EarlySecret, HandshakeSecret, TrafficSecret};
 use crate::msgs::{
@@ -67,11 +68,22 @@ impl ExpectServerHello {
             }
         }
         for e in &sh.extensions.0 {
-            match e.typ() {
-                ExtensionType::SupportedVersions
-                | ExtensionType::KeyShare
-                | ExtensionType::Cookie => {}
-                other => return Err(Error::UnsupportedExtension(other.to_wire())),
+            match e {
+                Extension::SupportedVersionSelected(_)
+                | Extension::KeyShareEntry(_)
+                | Extension::KeyShareRetry(_)
+                | Extension::Cookie(_) => {}
+                // RFC 8446 §4.2: never offered → unsupported_extension; a known one
+                // that a TLS 1.3 ServerHello may not carry → illegal_parameter.
+                other if !self.hello.hello.extensions.has(other.typ()) => {
+                    return Err(Error::UnsupportedExtension(other.typ().to_wire()))
+                }
+                other => {
+                    return Err(Error::ExtensionNotAllowed {
+                        typ: other.typ().to_wire(),
+                        message: HandshakeType::ServerHello,
+                    })
+                }
             }
         }
         Ok(suite)
@@ -330,7 +342,7 @@ impl State for ExpectEncryptedExtensions {
 
 struct ExpectCertificate {
     hs: Handshake13,
-    client_auth_requested: Option<Vec<u8>>,
+    client_auth_requested: Option<CertificateRequest13>,
 }
 
 impl State for ExpectCertificate {
@@ -372,7 +384,8 @@ impl ExpectCertificate {
             from: Side::Server,
             schemes,
         });
-        self.client_auth_requested = Some(cr.context);
+        cx.negotiated.client_auth_requested = true;
+        self.client_auth_requested = Some(cr);
         Ok(self)
     }
 
@@ -414,7 +427,7 @@ struct ExpectCertificateVerify {
     hs: Handshake13,
     chain: Vec<CertificateDer<'static>>,
     verified: ServerIdentity,
-    client_auth_requested: Option<Vec<u8>>,
+    client_auth_requested: Option<CertificateRequest13>,
 }
 
 impl State for ExpectCertificateVerify {
@@ -465,7 +478,7 @@ struct ExpectFinished {
     hs: Handshake13,
     _identity: ServerIdentity,
     _signature: SignatureVerified,
-    client_auth_requested: Option<Vec<u8>>,
+    client_auth_requested: Option<CertificateRequest13>,
 }
 
 impl State for ExpectFinished {
@@ -510,8 +523,8 @@ impl State for ExpectFinished {
             "server application traffic",
         )?;
 
-        if let Some(context) = me.client_auth_requested {
-            send_empty_certificate(cx, &mut hs.transcript, context)?;
+        if let Some(request) = me.client_auth_requested {
+            send_client_certificate(cx, &hs.config, &mut hs.transcript, request)?;
         }
         send_finished(cx, &mut hs.transcript, &hs.client_hs)?;
         let _resumption = master.resumption(&hs.transcript.current());
@@ -545,22 +558,60 @@ impl State for ExpectFinished {
     }
 }
 
-/// Step 8a (when asked, without an identity): an empty Certificate.
-fn send_empty_certificate(
+/// Step 8a (when asked): our Certificate — the identity issued by an authority the
+/// server named whose key can sign with a scheme it listed, then its
+/// CertificateVerify; or, when none fits, an empty Certificate.
+fn send_client_certificate(
     cx: &mut Common,
+    config: &ClientConfig,
     transcript: &mut Transcript,
-    context: Vec<u8>,
+    request: CertificateRequest13,
 ) -> Result<(), Error> {
-    let bytes = Certificate13 {
-        context,
-        entries: Vec::new(),
-    }
-    .encode();
+    let offered = request
+        .extensions
+        .signature_algorithms()
+        .cloned()
+        .unwrap_or_default();
+    let authorities = request
+        .extensions
+        .certificate_authorities()
+        .cloned()
+        .unwrap_or_default();
+    let chosen = choose_client_identity(config, &authorities, |s| {
+        s.allowed_in_tls13() && offered.contains(&s)
+    });
+    let chain = chosen.as_ref().map_or(&[][..], |c| &c.identity.chain[..]);
+    let bytes = Certificate13::from_chain(request.context, chain).encode();
     transcript.add(&bytes);
     cx.send_handshake(&bytes)?;
     cx.tracer.emit(|| TraceEvent::Certificate {
         from: Side::Client,
-        chain: Vec::new(),
+        chain: summarize_chain(chain),
+    });
+    if let Some(chosen) = chosen {
+        cx.negotiated.client_identity_sent = Some(chosen.index);
+        send_client_certificate_verify(cx, transcript, chosen.identity, chosen.scheme)?;
+    }
+    Ok(())
+}
+
+/// Step 8b: our CertificateVerify — the client context string and the transcript
+/// through our Certificate, signed with the identity's key.
+fn send_client_certificate_verify(
+    cx: &mut Common,
+    transcript: &mut Transcript,
+    identity: &CertifiedKey,
+    scheme: SignatureScheme,
+) -> Result<(), Error> {
+    let content = verify::tls13_signed_content(false, transcript.current().as_ref());
+    let signature = identity.key.sign(scheme, &content)?;
+    let bytes = CertificateVerify { scheme, signature }.encode();
+    transcript.add(&bytes);
+    cx.send_handshake(&bytes)?;
+    cx.tracer.emit(|| TraceEvent::CertificateVerify {
+        from: Side::Client,
+        scheme,
+        verified: false,
     });
     Ok(())
 }

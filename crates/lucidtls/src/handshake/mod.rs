@@ -3,11 +3,12 @@
 //! Each side is a chain of states, one type per "expect X" step, each with one
 //! `handle_*` function named after the message it handles. Checks that must
 //! happen are carried as proof values (`VerifiedServerChain`, `SignatureVerified`,
-//! `FinishedVerified`) into the state that needs them.
+//! `FinishedVerified`, `ClientIdentity`) into the state that needs them.
 
 pub(crate) mod client;
 pub(crate) mod client12;
 pub(crate) mod client13;
+pub(crate) mod client_auth;
 pub(crate) mod kx12;
 pub(crate) mod server12;
 pub(crate) mod server13;

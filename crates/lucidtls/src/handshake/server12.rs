@@ -1,8 +1,11 @@
 //! The TLS 1.2 server, in the order of the classic handshake (RFC 5246 §7.3):
-//! ClientHello → ServerHello, Certificate, ServerKeyExchange, ServerHelloDone →
-//! the client's ClientKeyExchange, ChangeCipherSpec, Finished → our
-//! ChangeCipherSpec and Finished.
+//! ClientHello → ServerHello, Certificate, ServerKeyExchange, CertificateRequest?,
+//! ServerHelloDone → the client's Certificate?, ClientKeyExchange,
+//! CertificateVerify?, ChangeCipherSpec, Finished → our ChangeCipherSpec and Finished.
 
+use super::client_auth::{
+    acceptable_authorities, handle_client_certificate, ClientChain, ClientIdentity,
+};
 use super::kx12::ServerKx;
 use super::tls12::Session12;
 use super::traffic12::Traffic12;
@@ -14,10 +17,12 @@ use crate::enums::{
     CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
 use crate::error::Error;
+use crate::msgs::certificate_request12::{ECDSA_SIGN, RSA_SIGN};
 use crate::msgs::server_hello::DOWNGRADE_TLS12;
 use crate::msgs::{
-    tls12_ske_signed_content, Certificate12, ClientHello, Extension, Extensions, Finished,
-    HandshakeBody, ServerHello, ServerHelloDone, ServerKeyExchange,
+    tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, ClientHello,
+    Extension, Extensions, Finished, HandshakeBody, ServerHello, ServerHelloDone,
+    ServerKeyExchange,
 };
 use crate::suites::{tls12_suite, Authentication, Bulk, KeyExchange, Policy, Tls12Suite};
 use crate::trace::{Side, TraceEvent};
@@ -77,6 +82,10 @@ pub(crate) fn handle_client_hello(
         cx.negotiated.server_name = Some(name);
     }
     let mut transcript = Transcript::new(config.common.provider.hash(choices.suite.prf));
+    if config.client_auth.roots().is_some() {
+        // The client's CertificateVerify will sign the messages themselves.
+        transcript.keep_messages();
+    }
     transcript.add(ch_bytes);
     let mut flight = Flight {
         config,
@@ -87,13 +96,20 @@ pub(crate) fn handle_client_hello(
     flight.send_server_hello(cx, &ch, &choices)?;
     flight.send_certificate(cx)?;
     let kx = flight.send_server_key_exchange(cx, &choices)?;
+    let client_auth_requested = flight.send_certificate_request(cx)?;
     flight.send_server_hello_done(cx)?;
-    Ok(Box::new(ExpectClientKeyExchange {
+    let next = ExpectClientKeyExchange {
         flight,
         choices,
         kx,
         client_version: ch.legacy_version,
-    }))
+        client_chain: None,
+    };
+    Ok(if client_auth_requested {
+        Box::new(ExpectClientCertificate { next })
+    } else {
+        Box::new(next)
+    })
 }
 
 /// The suite, group, signature scheme and extensions for this client.
@@ -329,6 +345,28 @@ impl Flight {
         Ok(kx)
     }
 
+    /// Step 4a (mutual TLS): CertificateRequest — the key types and signature schemes
+    /// we accept, and the authorities the client's chain may lead to. Returns whether
+    /// we asked.
+    fn send_certificate_request(&mut self, cx: &mut Common) -> Result<bool, Error> {
+        if self.config.client_auth.roots().is_none() {
+            return Ok(false);
+        }
+        let schemes = self.config.common.signature_schemes.clone();
+        let request = CertificateRequest12 {
+            certificate_types: vec![RSA_SIGN, ECDSA_SIGN],
+            schemes: schemes.clone(),
+            authorities: acceptable_authorities(&self.config),
+        };
+        self.send(cx, &request.encode())?;
+        cx.negotiated.client_auth_requested = true;
+        cx.tracer.emit(|| TraceEvent::CertificateRequest {
+            from: Side::Server,
+            schemes,
+        });
+        Ok(true)
+    }
+
     /// Step 5: ServerHelloDone — the client's turn.
     fn send_server_hello_done(&mut self, cx: &mut Common) -> Result<(), Error> {
         self.send(cx, &ServerHelloDone.encode())?;
@@ -338,11 +376,53 @@ impl Flight {
     }
 }
 
+/// Mutual TLS: waiting for the client's Certificate, which comes first in its flight.
+struct ExpectClientCertificate {
+    next: ExpectClientKeyExchange,
+}
+
+impl State for ExpectClientCertificate {
+    /// Step 6a: the client's Certificate — empty (allowed unless required), or a
+    /// chain checked against the client CAs.
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::Certificate {
+            return Err(unexpected("Certificate", &msg));
+        }
+        (*self).handle_client_certificate(cx, msg)
+    }
+}
+
+impl ExpectClientCertificate {
+    fn handle_client_certificate(
+        self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let cert = Certificate12::decode(msg.body())?;
+        let mut next = self.next;
+        next.flight.transcript.add(&msg.bytes);
+        let config = next.flight.config.clone();
+        next.client_chain =
+            handle_client_certificate(cx, &config, ProtocolVersion::Tls12, cert.chain)?;
+        if next.client_chain.is_none() {
+            // No CertificateVerify will follow.
+            next.flight.transcript.drop_messages();
+        }
+        Ok(Box::new(next))
+    }
+}
+
 struct ExpectClientKeyExchange {
     flight: Flight,
     choices: Choices,
     kx: ServerKx,
     client_version: u16,
+    /// Mutual TLS: the client's verified chain, whose CertificateVerify follows.
+    client_chain: Option<ClientChain>,
 }
 
 impl State for ExpectClientKeyExchange {
@@ -382,13 +462,78 @@ impl State for ExpectClientKeyExchange {
                 .then_some(session_hash.as_ref()),
             me.choices.encrypt_then_mac,
         );
-        Ok(Box::new(ExpectChangeCipherSpec { flight, session }))
+        Ok(match me.client_chain {
+            Some(chain) => Box::new(ExpectClientCertificateVerify {
+                flight,
+                session,
+                chain,
+            }),
+            None => Box::new(ExpectChangeCipherSpec {
+                flight,
+                session,
+                identity: ClientIdentity::Anonymous,
+            }),
+        })
+    }
+}
+
+/// Mutual TLS: the client's chain verified; waiting for proof that it holds the key.
+struct ExpectClientCertificateVerify {
+    flight: Flight,
+    session: Session12,
+    chain: ClientChain,
+}
+
+impl State for ExpectClientCertificateVerify {
+    /// Step 6b: the client's CertificateVerify, a signature over every handshake
+    /// message so far (RFC 5246 §7.4.8).
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::CertificateVerify {
+            return Err(unexpected("CertificateVerify", &msg));
+        }
+        (*self).handle_client_certificate_verify(cx, msg)
+    }
+}
+
+impl ExpectClientCertificateVerify {
+    fn handle_client_certificate_verify(
+        self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let cv = CertificateVerify::decode(msg.body())?;
+        let mut flight = self.flight;
+        let config = flight.config.clone();
+        let messages = flight
+            .transcript
+            .messages()
+            .ok_or(Error::Internal("handshake messages were not kept"))?;
+        let identity = self.chain.verify_signature(
+            cx,
+            &config,
+            ProtocolVersion::Tls12,
+            cv.scheme,
+            messages,
+            &cv.signature,
+        )?;
+        flight.transcript.drop_messages();
+        flight.transcript.add(&msg.bytes);
+        Ok(Box::new(ExpectChangeCipherSpec {
+            flight,
+            session: self.session,
+            identity,
+        }))
     }
 }
 
 struct ExpectChangeCipherSpec {
     flight: Flight,
     session: Session12,
+    identity: ClientIdentity,
 }
 
 impl State for ExpectChangeCipherSpec {
@@ -409,6 +554,7 @@ impl State for ExpectChangeCipherSpec {
         Ok(Box::new(ExpectFinished {
             flight: self.flight,
             session: self.session,
+            identity: self.identity,
         }))
     }
 }
@@ -416,6 +562,8 @@ impl State for ExpectChangeCipherSpec {
 struct ExpectFinished {
     flight: Flight,
     session: Session12,
+    /// Who the client proved to be (mutual TLS), published once its Finished verifies.
+    identity: ClientIdentity,
 }
 
 impl State for ExpectFinished {
@@ -440,6 +588,7 @@ impl State for ExpectFinished {
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
+        self.identity.publish(&mut cx.negotiated);
         flight.transcript.add(&msg.bytes);
 
         cx.send_change_cipher_spec()?;

@@ -1,8 +1,12 @@
 //! The TLS 1.3 server, in the order of the steps (RFC 8446 §2):
 //! ClientHello → (HelloRetryRequest → ClientHello) → ServerHello, EncryptedExtensions,
-//! Certificate, CertificateVerify, Finished → the client's Finished.
+//! CertificateRequest?, Certificate, CertificateVerify, Finished → the client's
+//! Certificate and CertificateVerify (when asked) → the client's Finished.
 
 use super::client13::{install_decrypter, install_encrypter};
+use super::client_auth::{
+    acceptable_authorities, handle_client_certificate, ClientChain, ClientIdentity,
+};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
@@ -14,8 +18,9 @@ use crate::enums::{
 use crate::error::Error;
 use crate::keys::tls13::{EarlySecret, HandshakeSecret, TrafficSecret};
 use crate::msgs::{
-    Certificate13, CertificateVerify, ClientHello, EncryptedExtensions, Extension, Extensions,
-    Finished, HandshakeBody, KeyShareEntry, ServerHello, HELLO_RETRY_REQUEST_RANDOM,
+    Certificate13, CertificateRequest13, CertificateVerify, ClientHello, EncryptedExtensions,
+    Extension, Extensions, Finished, HandshakeBody, KeyShareEntry, ServerHello,
+    HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::suites::{tls13_suite, Tls13Suite};
 use crate::trace::{Side, TraceEvent};
@@ -438,8 +443,10 @@ fn send_server_hello(
         handshake_secret,
         client_hs,
         server_hs,
+        client_auth_requested: false,
     };
     flight.send_encrypted_extensions(cx, &ch, choices.alpn)?;
+    flight.send_certificate_request(cx)?;
     flight.send_certificate(cx)?;
     flight.send_certificate_verify(cx, choices.scheme)?;
     flight.send_finished(cx)
@@ -453,6 +460,7 @@ struct ServerFlight {
     handshake_secret: HandshakeSecret,
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
+    client_auth_requested: bool,
 }
 
 impl ServerFlight {
@@ -479,6 +487,35 @@ impl ServerFlight {
             extensions: ee.extensions.types(),
             alpn: alpn.map(|a| String::from_utf8_lossy(&a).into_owned()),
         });
+        Ok(())
+    }
+
+    /// Step 3a (mutual TLS): CertificateRequest — the schemes we accept for the
+    /// client's CertificateVerify and the authorities its chain may lead to.
+    fn send_certificate_request(&mut self, cx: &mut Common) -> Result<(), Error> {
+        if self.config.client_auth.roots().is_none() {
+            return Ok(());
+        }
+        let schemes = self.config.common.signature_schemes.clone();
+        let mut extensions = Extensions::default();
+        extensions.push(Extension::SignatureAlgorithms(schemes.clone()));
+        let authorities = acceptable_authorities(&self.config);
+        if !authorities.is_empty() {
+            extensions.push(Extension::CertificateAuthorities(authorities));
+        }
+        let bytes = CertificateRequest13 {
+            context: Vec::new(),
+            extensions,
+        }
+        .encode();
+        self.transcript.add(&bytes);
+        cx.send_handshake(&bytes)?;
+        cx.negotiated.client_auth_requested = true;
+        cx.tracer.emit(|| TraceEvent::CertificateRequest {
+            from: Side::Server,
+            schemes,
+        });
+        self.client_auth_requested = true;
         Ok(())
     }
 
@@ -548,14 +585,105 @@ impl ServerFlight {
             &server_ap,
             "server application traffic",
         )?;
-        Ok(Box::new(ExpectFinished {
+        let next = ExpectFinished {
             config: self.config,
             suite: self.suite,
             transcript: self.transcript,
             client_hs: self.client_hs,
             client_ap,
             server_ap,
-        }))
+            identity: ClientIdentity::Anonymous,
+        };
+        Ok(if self.client_auth_requested {
+            Box::new(ExpectClientCertificate { next })
+        } else {
+            Box::new(next)
+        })
+    }
+}
+
+/// Mutual TLS: waiting for the client's Certificate.
+struct ExpectClientCertificate {
+    next: ExpectFinished,
+}
+
+impl State for ExpectClientCertificate {
+    /// Step 7a: the client's Certificate — empty (allowed unless required), or a
+    /// chain checked against the client CAs.
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::Certificate {
+            return Err(unexpected("Certificate", &msg));
+        }
+        (*self).handle_client_certificate(cx, msg)
+    }
+}
+
+impl ExpectClientCertificate {
+    fn handle_client_certificate(
+        self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let cert = Certificate13::decode(msg.body())?;
+        // We sent an empty certificate_request_context; it must come back (RFC 8446 §4.4.2).
+        if !cert.context.is_empty() {
+            return Err(Error::IllegalParameter(
+                "client Certificate has a request context we did not send",
+            ));
+        }
+        let mut next = self.next;
+        next.transcript.add(&msg.bytes);
+        let chain = cert.chain();
+        match handle_client_certificate(cx, &next.config, ProtocolVersion::Tls13, chain)? {
+            Some(chain) => Ok(Box::new(ExpectClientCertificateVerify { next, chain })),
+            None => Ok(Box::new(next)),
+        }
+    }
+}
+
+/// Mutual TLS: the client's chain verified; waiting for proof that it holds the key.
+struct ExpectClientCertificateVerify {
+    next: ExpectFinished,
+    chain: ClientChain,
+}
+
+impl State for ExpectClientCertificateVerify {
+    /// Step 7b: the client's CertificateVerify, over the transcript through its Certificate.
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        if msg.typ != HandshakeType::CertificateVerify {
+            return Err(unexpected("CertificateVerify", &msg));
+        }
+        (*self).handle_client_certificate_verify(cx, msg)
+    }
+}
+
+impl ExpectClientCertificateVerify {
+    fn handle_client_certificate_verify(
+        self,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let cv = CertificateVerify::decode(msg.body())?;
+        let mut next = self.next;
+        let content = verify::tls13_signed_content(false, next.transcript.current().as_ref());
+        next.identity = self.chain.verify_signature(
+            cx,
+            &next.config,
+            ProtocolVersion::Tls13,
+            cv.scheme,
+            &content,
+            &cv.signature,
+        )?;
+        next.transcript.add(&msg.bytes);
+        Ok(Box::new(next))
     }
 }
 
@@ -566,6 +694,8 @@ struct ExpectFinished {
     client_hs: TrafficSecret,
     client_ap: TrafficSecret,
     server_ap: TrafficSecret,
+    /// Who the client proved to be (mutual TLS), published once its Finished verifies.
+    identity: ClientIdentity,
 }
 
 impl State for ExpectFinished {
@@ -589,6 +719,7 @@ impl State for ExpectFinished {
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
+        self.identity.publish(&mut cx.negotiated);
         let provider = self.config.common.provider.clone();
         install_decrypter(
             cx,

@@ -3,4 +3,6 @@
 #![allow(dead_code)]
 
 pub mod pair;
+pub mod peers;
 pub mod rfc8448;
+pub mod tls12;
