@@ -1011,3 +1011,18 @@ mod json {
         }
     }
 }
+
+#[test]
+fn public_key_info_and_issuer_name_are_extracted_exactly() {
+    let ca = Ca::new("extraction CA");
+    let (leaf_der, key) = leaf(&ca, &leaf_params(&["localhost"]));
+    let spki = lucidtls::verify::subject_public_key_info(&leaf_der).unwrap();
+    assert_eq!(spki, rcgen::PublicKeyData::subject_public_key_info(&key));
+    // The leaf's issuer is the CA's subject, which is what RootStore lists as a CA name.
+    let issuer = lucidtls::verify::issuer_name_der(&leaf_der).unwrap();
+    assert_eq!(vec![issuer], ca.roots().distinguished_names());
+    assert!(
+        lucidtls::verify::issuer_name_der(&CertificateDer::from(vec![0x30, 0x03, 1, 2, 3]))
+            .is_err()
+    );
+}

@@ -210,31 +210,10 @@ pub(crate) fn choose_client_identity<'a>(
 
 /// Whether some certificate of `chain` names one of `authorities` as its issuer.
 fn issued_by_any(chain: &[CertificateDer<'static>], authorities: &[Vec<u8>]) -> bool {
-    chain.iter().any(|cert| {
-        let Ok(parsed) = webpki::EndEntityCert::try_from(cert) else {
-            return false;
-        };
-        // webpki gives the Name's contents; the request carries the whole Name.
-        let issuer = der_sequence(parsed.issuer());
-        authorities.contains(&issuer)
-    })
-}
-
-/// `contents` wrapped in a DER SEQUENCE header.
-fn der_sequence(contents: &[u8]) -> Vec<u8> {
-    let len = contents.len();
-    let mut out = Vec::with_capacity(len + 6);
-    out.push(0x30);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = (len as u64).to_be_bytes();
-        let significant: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(&significant);
-    }
-    out.extend_from_slice(contents);
-    out
+    chain
+        .iter()
+        .filter_map(|cert| crate::verify::issuer_name_der(cert).ok())
+        .any(|issuer| authorities.contains(&issuer))
 }
 
 /// TLS 1.2: the ClientCertificateType a signature scheme's key needs (RFC 5246
@@ -261,16 +240,6 @@ pub(crate) fn certificate_type(scheme: SignatureScheme) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sequence_headers() {
-        assert_eq!(der_sequence(&[]), [0x30, 0]);
-        assert_eq!(der_sequence(&[5; 0x7f])[..2], [0x30, 0x7f]);
-        assert_eq!(der_sequence(&[5; 0x80])[..3], [0x30, 0x81, 0x80]);
-        let long = der_sequence(&[5; 300]);
-        assert_eq!(long[..4], [0x30, 0x82, 0x01, 0x2c]);
-        assert_eq!(long.len(), 304);
-    }
 
     #[test]
     fn certificate_types() {

@@ -332,8 +332,25 @@ pub fn subject_public_key_info(cert: &CertificateDer<'_>) -> Result<Vec<u8>, Err
         tbs.read_any(what)?;
     }
     let spki = tbs.expect(SEQUENCE, "subjectPublicKeyInfo")?;
-    let mut out = vec![SEQUENCE];
-    let len = spki.len();
+    Ok(der_sequence(spki))
+}
+
+/// The certificate's issuer Name, DER-encoded, as CertificateRequest lists CA names.
+pub fn issuer_name_der(cert: &CertificateDer<'_>) -> Result<Vec<u8>, Error> {
+    let mut outer = Reader::new(cert.as_ref());
+    let mut cert = Reader::new(outer.expect(SEQUENCE, "Certificate")?);
+    let mut tbs = Reader::new(cert.expect(SEQUENCE, "TBSCertificate")?);
+    tbs.optional(CONTEXT_0_CONSTRUCTED, "version")?;
+    tbs.read_any("serialNumber")?;
+    tbs.read_any("signature")?;
+    Ok(der_sequence(tbs.expect(SEQUENCE, "issuer")?))
+}
+
+/// `contents` wrapped in a DER SEQUENCE header (definite, minimal length).
+fn der_sequence(contents: &[u8]) -> Vec<u8> {
+    let len = contents.len();
+    let mut out = Vec::with_capacity(len + 6);
+    out.push(SEQUENCE);
     if len < 0x80 {
         out.push(len as u8);
     } else {
@@ -342,8 +359,8 @@ pub fn subject_public_key_info(cert: &CertificateDer<'_>) -> Result<Vec<u8>, Err
         out.push(0x80 | (bytes.len() - skip) as u8);
         out.extend_from_slice(&bytes[skip..]);
     }
-    out.extend_from_slice(spki);
-    Ok(out)
+    out.extend_from_slice(contents);
+    out
 }
 
 fn parse_certificate(der: &[u8]) -> ParseResult<CertificateInfo> {
@@ -928,6 +945,16 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sequence_headers() {
+        assert_eq!(der_sequence(&[]), [0x30, 0]);
+        assert_eq!(der_sequence(&[5; 0x7f])[..2], [0x30, 0x7f]);
+        assert_eq!(der_sequence(&[5; 0x80])[..3], [0x30, 0x81, 0x80]);
+        let long = der_sequence(&[5; 300]);
+        assert_eq!(long[..4], [0x30, 0x82, 0x01, 0x2c]);
+        assert_eq!(long.len(), 304);
+    }
     use rcgen::{
         date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
         KeyPair, SanType,

@@ -14,8 +14,8 @@ mod server;
 mod signature;
 
 pub use certinfo::{
-    describe_certificate, describe_name, format_utc, subject_public_key_info, CertificateInfo,
-    SubjectAltName,
+    describe_certificate, describe_name, format_utc, issuer_name_der, subject_public_key_info,
+    CertificateInfo, SubjectAltName,
 };
 pub use chain::CheckReport;
 pub use client::{verify_client_chain, VerifiedClientChain};
