@@ -11,9 +11,12 @@
 //! | `client.pem/.key` | RSA-2048 leaf, `CN=test client` |
 //! | `server-expired.pem/.key` | ECDSA P-256 leaf, `CN=localhost`, valid 2020-01-01 to 2021-01-01 |
 //! | `server-wrong-name.pem/.key` | ECDSA P-256 leaf for `wrong.example` only |
+//! | `untrusted-ca.pem`, `untrusted-ca.key` | a second self-signed CA (ECDSA P-256), `CN=lucid interop untrusted CA`, that nothing trusts |
+//! | `client-untrusted.pem/.key` | ECDSA P-256 client leaf, `CN=untrusted client`, signed by the untrusted CA |
 //!
-//! Every leaf except the wrong-name one has `subjectAltName=DNS:localhost,IP:127.0.0.1`; all are
-//! signed by the CA, carry `extendedKeyUsage=serverAuth,clientAuth` and are not CAs.
+//! Every leaf except the wrong-name one has `subjectAltName=DNS:localhost,IP:127.0.0.1`; all but
+//! `client-untrusted` are signed by the CA; all carry `extendedKeyUsage=serverAuth,clientAuth`
+//! and are not CAs.
 //!
 //! Directories left behind by earlier test processes that no longer run are removed when a new
 //! PKI is generated.
@@ -41,17 +44,21 @@ pub enum Leaf {
     Expired,
     /// ECDSA P-256 server certificate valid only for `wrong.example`.
     WrongName,
+    /// ECDSA P-256 client certificate (`CN=untrusted client`) issued by the untrusted CA: a
+    /// client certificate from an unknown CA.
+    UntrustedClient,
 }
 
 impl Leaf {
     /// Every leaf.
-    pub const ALL: [Leaf; 6] = [
+    pub const ALL: [Leaf; 7] = [
         Leaf::ServerRsa,
         Leaf::ServerEc,
         Leaf::ServerEd,
         Leaf::Client,
         Leaf::Expired,
         Leaf::WrongName,
+        Leaf::UntrustedClient,
     ];
 
     /// The file stem (`server`, `server-ec`, ...).
@@ -63,6 +70,7 @@ impl Leaf {
             Leaf::Client => "client",
             Leaf::Expired => "server-expired",
             Leaf::WrongName => "server-wrong-name",
+            Leaf::UntrustedClient => "client-untrusted",
         }
     }
 
@@ -71,6 +79,7 @@ impl Leaf {
         match self {
             Leaf::Client => "test client",
             Leaf::WrongName => "wrong.example",
+            Leaf::UntrustedClient => "untrusted client",
             _ => "localhost",
         }
     }
@@ -78,7 +87,7 @@ impl Leaf {
     fn key_args(self) -> &'static [&'static str] {
         match self {
             Leaf::ServerRsa | Leaf::Client => &["-newkey", "rsa:2048"],
-            Leaf::ServerEc | Leaf::Expired | Leaf::WrongName => {
+            Leaf::ServerEc | Leaf::Expired | Leaf::WrongName | Leaf::UntrustedClient => {
                 &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
             }
             Leaf::ServerEd => &["-newkey", "ed25519"],
@@ -149,6 +158,11 @@ impl Pki {
         self.dir.join("ca.key")
     }
 
+    /// The second CA, which issued [`Leaf::UntrustedClient`] and which no test trusts.
+    pub fn untrusted_ca_cert(&self) -> PathBuf {
+        self.dir.join("untrusted-ca.pem")
+    }
+
     /// A leaf certificate and its key.
     pub fn leaf(&self, leaf: Leaf) -> LeafFiles {
         LeafFiles {
@@ -177,6 +191,7 @@ impl Pki {
         std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
         let pki = Pki { dir };
         pki.generate_ca()?;
+        pki.generate_untrusted_ca()?;
         // Leaves are independent of each other: generate them in parallel.
         let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = Leaf::ALL
@@ -219,6 +234,33 @@ impl Pki {
                 "3650",
                 "-subj",
                 "/CN=lucid interop test CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        )
+    }
+
+    fn generate_untrusted_ca(&self) -> Result<(), String> {
+        openssl(
+            &self.dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "untrusted-ca.key",
+                "-out",
+                "untrusted-ca.pem",
+                "-days",
+                "3650",
+                "-subj",
+                "/CN=lucid interop untrusted CA",
                 "-addext",
                 "basicConstraints=critical,CA:TRUE",
                 "-addext",
@@ -286,6 +328,11 @@ impl Pki {
                 ],
             )
         } else {
+            let (ca, ca_key) = if leaf == Leaf::UntrustedClient {
+                ("untrusted-ca.pem", "untrusted-ca.key")
+            } else {
+                ("ca.pem", "ca.key")
+            };
             openssl(
                 &self.dir,
                 &[
@@ -294,9 +341,9 @@ impl Pki {
                     "-in",
                     &csr,
                     "-CA",
-                    "ca.pem",
+                    ca,
                     "-CAkey",
-                    "ca.key",
+                    ca_key,
                     "-set_serial",
                     &serial,
                     "-out",
@@ -443,6 +490,16 @@ mod tests {
         }
         let (ok, text) = verify(&pki.leaf(Leaf::Expired).cert, &[]);
         assert!(!ok && text.contains("expired"), "{text}");
+        // The untrusted client chains to its own CA only.
+        let (ok, text) = verify(&pki.leaf(Leaf::UntrustedClient).cert, &[]);
+        assert!(!ok, "{text}");
+        let out = Command::new("openssl")
+            .args(["verify", "-purpose", "sslclient", "-CAfile"])
+            .arg(pki.untrusted_ca_cert())
+            .arg(pki.leaf(Leaf::UntrustedClient).cert)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
         let (ok, text) = verify(
             &pki.leaf(Leaf::WrongName).cert,
             &["-verify_hostname", "localhost"],

@@ -3,8 +3,12 @@
 
 use crate::options::{io_reason, is_timeout, CliError, TlsOptions};
 use clap::Args;
+use lucidtls::pem::{load_certs_pem_file, load_private_key_pem_file};
 use lucidtls::verify::{describe_certificate, RootStore};
-use lucidtls::{ClientConfig, Connection, ServerName, ServerVerification, Side, Stream};
+use lucidtls::{
+    CertifiedKey, ClientConfig, Connection, Error, Negotiated, ServerName, ServerVerification,
+    Side, Stream,
+};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
@@ -26,6 +30,20 @@ pub struct ConnectArgs {
     /// Trust exactly the certificates in this PEM file (default: the Mozilla roots).
     #[arg(long, value_name = "PEM")]
     pub cafile: Option<PathBuf>,
+
+    /// Trust the operating system's certificate store (honours SSL_CERT_FILE and
+    /// SSL_CERT_DIR) instead of the Mozilla roots compiled in.
+    #[arg(long, conflicts_with_all = ["cafile", "no_verify"])]
+    pub native_roots: bool,
+
+    /// Client certificate chain for mutual TLS (PEM, leaf first), sent when the server
+    /// asks for one and accepts its issuer.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key for --cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
 
     /// Do not verify the server's certificate at all (testing only: anyone can
     /// impersonate the server).
@@ -63,19 +81,42 @@ pub fn run(args: &ConnectArgs, verbose: bool) -> Result<(), CliError> {
         .map_err(|_| CliError::Usage(format!("invalid server name {name:?}")))?;
 
     let provider = lucidtls_aws_lc::provider();
-    let mut config = match &args.cafile {
-        Some(path) => {
-            let roots = RootStore::from_pem_file(path)?;
-            ClientConfig::with_roots(provider, Arc::new(roots))
-        }
-        None => ClientConfig::new(provider),
+    let mut config = if let Some(path) = &args.cafile {
+        let roots = RootStore::from_pem_file(path)?;
+        ClientConfig::with_roots(provider.clone(), Arc::new(roots))
+    } else if args.native_roots {
+        let (roots, report) = RootStore::native()?;
+        eprintln!(
+            "note: trusting {} certificates from the operating system's store{}",
+            report.loaded,
+            if report.skipped.is_empty() && report.errors.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} unusable, {} read errors)",
+                    report.skipped.len(),
+                    report.errors.len()
+                )
+            }
+        );
+        ClientConfig::with_roots(provider.clone(), Arc::new(roots))
+    } else {
+        ClientConfig::new(provider.clone())
     };
     if args.no_verify {
         eprintln!("warning: --no-verify: the server's certificate is not checked");
         config.verification = ServerVerification::DangerousDisabled;
     }
-    let watcher = args.tls.apply(&mut config.common, Side::Client, verbose)?;
-    let conn = Connection::client(Arc::new(config), server_name)?;
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let identity = CertifiedKey::new(
+            &*provider,
+            load_certs_pem_file(cert)?,
+            &load_private_key_pem_file(key)?,
+        )?;
+        config.client_identities.push(identity);
+    }
+    let have_identity = !config.client_identities.is_empty();
+    let tracing = args.tls.apply(&mut config.common, Side::Client, verbose)?;
 
     let timeout = Duration::from_millis(args.timeout_ms.max(1));
     let tcp = connect_tcp(&host, port, timeout)?;
@@ -84,13 +125,21 @@ pub fn run(args: &ConnectArgs, verbose: bool) -> Result<(), CliError> {
     setup(tcp.set_read_timeout(Some(timeout)))?;
     setup(tcp.set_write_timeout(Some(timeout)))?;
 
+    // The connection (and the trace clock) starts once TCP is up: the ClientHello is
+    // queued at once.
+    let watcher = tracing.install(&mut config.common, 0);
+    let conn = Connection::client(Arc::new(config), server_name)?;
     let mut stream = Stream::new(conn, tcp);
     if let Err(e) = stream.handshake() {
-        return Err(CliError::Failed(if is_timeout(&e) {
-            format!("handshake timed out after {} ms", timeout.as_millis())
-        } else {
-            io_reason(&e)
-        }));
+        return Err(with_hint(
+            CliError::Failed(if is_timeout(&e) {
+                format!("handshake timed out after {} ms", timeout.as_millis())
+            } else {
+                io_reason(&e)
+            }),
+            stream.conn(),
+            have_identity,
+        ));
     }
     print_summary(stream.conn(), watcher.dh_bits());
 
@@ -101,6 +150,73 @@ pub fn run(args: &ConnectArgs, verbose: bool) -> Result<(), CliError> {
         &mut io::stdout().lock(),
         Duration::from_millis(args.wait_ms),
     )
+    .map_err(|e| with_hint(e, stream.conn(), have_identity))
+}
+
+/// What the `client certificate:` line says: whether the server asked for one and
+/// whether we sent one.
+pub fn client_certificate_status(n: &Negotiated) -> &'static str {
+    match (n.client_auth_requested, n.client_identity_sent) {
+        (false, _) => "not requested",
+        (true, None) => "requested, none sent",
+        (true, Some(_)) => "sent",
+    }
+}
+
+/// Adds a hint to a failure that mutual TLS explains: the server wanted a client
+/// certificate we did not send, or refused the one we sent. `have_identity`: whether
+/// `--cert` was given.
+fn with_hint(error: CliError, conn: &Connection, have_identity: bool) -> CliError {
+    match (client_auth_hint(conn, have_identity), error) {
+        (Some(hint), CliError::Failed(message)) => CliError::Failed(format!("{message}: {hint}")),
+        (_, other) => other,
+    }
+}
+
+fn client_auth_hint(conn: &Connection, have_identity: bool) -> Option<&'static str> {
+    use lucidtls::enums::AlertDescription as A;
+    let n = conn.negotiated();
+    let Some(Error::AlertReceived(alert)) = conn.error() else {
+        return None;
+    };
+    if n.client_identity_sent.is_some() {
+        return matches!(
+            alert,
+            A::UnknownCa
+                | A::BadCertificate
+                | A::UnsupportedCertificate
+                | A::CertificateExpired
+                | A::CertificateRevoked
+                | A::CertificateUnknown
+                | A::AccessDenied
+                | A::DecryptError
+        )
+        .then_some("the server did not accept our client certificate");
+    }
+    if !n.client_auth_requested {
+        return None;
+    }
+    // Asked, and we sent none. certificate_required (TLS 1.3) and handshake_failure
+    // (TLS 1.2, which has no better alert) say why; other servers pick other alerts
+    // (GnuTLS sends decode_error in TLS 1.2).
+    let certain = matches!(alert, A::CertificateRequired | A::HandshakeFailure);
+    Some(match (certain, have_identity) {
+        (true, false) => {
+            "the server requires a client certificate (give one with --cert and --key)"
+        }
+        (true, true) => {
+            "the server requires a client certificate, and ours (--cert) was not issued by \
+             any certificate authority the server accepts"
+        }
+        (false, false) => {
+            "the server asked for a client certificate and none was sent: it probably \
+             requires one (give one with --cert and --key)"
+        }
+        (false, true) => {
+            "the server asked for a client certificate and ours (--cert) was not issued by \
+             any certificate authority it accepts, so none was sent: it probably requires one"
+        }
+    })
 }
 
 /// Splits `HOST:PORT` (or `[V6]:PORT`).
@@ -151,6 +267,7 @@ fn print_summary(conn: &Connection, dh_bits: Option<usize>) {
             Err(e) => eprintln!("peer certificate: ({e})"),
         }
     }
+    eprintln!("client certificate: {}", client_certificate_status(n));
 }
 
 /// Reads stdin on its own thread; the channel closes at EOF. The channel is bounded,
@@ -218,7 +335,7 @@ pub fn pump(
         match stream.flush_tls() {
             Ok(()) => {}
             Err(e) if is_timeout(&e) => {}
-            Err(e) => return Err(CliError::Failed(io_reason(&e))),
+            Err(e) => return Err(CliError::Failed(write_failure(stream, &e, output))),
         }
         // 3. Receive what has arrived, waiting only briefly when there is work to do.
         let busy = took_input || stream.conn().wants_write();
@@ -259,6 +376,42 @@ pub fn pump(
             "sending close_notify: {}",
             io_reason(&e)
         ))),
+    }
+}
+
+/// Why a write failed. A server that refuses us (TLS 1.3: after our Finished, say for a
+/// missing client certificate) sends an alert and closes; our next write then fails with
+/// a broken pipe or a reset while the alert still waits in the receive buffer. Reading
+/// it (briefly) gives the real reason; data that arrived before it still goes to `output`.
+fn write_failure(stream: &mut Stream<TcpStream>, e: &io::Error, output: &mut dyn Write) -> String {
+    let original = io_reason(e);
+    if stream.conn().error().is_some()
+        || stream
+            .transport()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .is_err()
+    {
+        return original;
+    }
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            // Data sent before the refusal: deliver it, and read on towards the alert.
+            Ok(n) if n > 0 => {
+                let data = buf.get(..n).unwrap_or_default();
+                if output
+                    .write_all(data)
+                    .and_then(|()| output.flush())
+                    .is_err()
+                {
+                    return original;
+                }
+            }
+            Err(read) if matches!(stream.conn().error(), Some(Error::AlertReceived(_))) => {
+                return io_reason(&read)
+            }
+            _ => return original,
+        }
     }
 }
 

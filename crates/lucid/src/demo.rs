@@ -2,14 +2,17 @@
 //! handshake step printed as it happens.
 
 use crate::certs;
-use crate::narrate::{negotiated_summary, Printer, Sink};
-use crate::options::{io_reason, CliError};
+use crate::narrate::{negotiated_summary, Sink};
+use crate::options::{io_reason, key_log, CliError, Tracing};
 use crate::serve::echo;
+use crate::trace_json::Clock;
+use clap::Args;
 use lucidtls::enums::ProtocolVersion;
 use lucidtls::verify::{describe_certificate, RootStore};
 use lucidtls::{CertifiedKey, ClientConfig, Connection, ServerConfig, ServerName, Side, Stream};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,22 +21,45 @@ const MESSAGE: &[u8] = b"hello from the lucid demo\n";
 /// Neither side waits longer than this for the other.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Arguments of `lucid demo`.
+#[derive(Args, Debug, Default)]
+pub struct DemoArgs {
+    /// Also write every step of both sides to FILE as JSON, one object per line (JSON
+    /// Lines; the schema is in docs/trace.md). The file is created or truncated.
+    #[arg(long = "trace-json", value_name = "FILE")]
+    pub trace_json: Option<PathBuf>,
+
+    /// Append the session secrets to FILE (NSS key log format, for Wireshark). Without
+    /// it, the SSLKEYLOGFILE environment variable is honoured.
+    #[arg(long = "keylog", value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+}
+
 /// Runs `lucid demo`.
-pub fn run() -> Result<(), CliError> {
+pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let provider = lucidtls_aws_lc::provider();
     let pki = certs::generate(&["localhost"]).map_err(CliError::Failed)?;
     println!("generated a throwaway CA and an ECDSA P-256 certificate for localhost");
 
+    // Both sides narrate on stdout and, with --trace-json, record into one file on one
+    // clock, so that their events can be laid side by side.
+    let json = Tracing::open_json(args.trace_json.as_deref())?;
+    let clock = Clock::new();
+    let server_tracing = Tracing::new(Side::Server, true, json.clone());
+    let client_tracing = Tracing::new(Side::Client, true, json);
+
     let certified = CertifiedKey::new(&*provider, pki.chain, &pki.key)?;
     let mut server_config = ServerConfig::new(provider.clone(), certified);
     server_config.common.versions = vec![ProtocolVersion::Tls13];
-    server_config.common.observer = Some(Arc::new(Printer::new(Side::Server, Sink::Stdout)));
+    server_config.common.observer = Some(server_tracing.watcher(0, clock.clone(), Sink::Stdout));
 
     let mut roots = RootStore::empty();
     roots.add_der(&pki.ca_der)?;
     let mut client_config = ClientConfig::with_roots(provider, Arc::new(roots));
     client_config.common.versions = vec![ProtocolVersion::Tls13];
-    client_config.common.observer = Some(Arc::new(Printer::new(Side::Client, Sink::Stdout)));
+    client_config.common.observer = Some(client_tracing.watcher(0, clock, Sink::Stdout));
+    // The secrets are logged once, by the client.
+    client_config.common.key_log = key_log(args.keylog.as_deref())?;
 
     let failed = |what: &str, e: std::io::Error| CliError::Failed(format!("{what}: {e}"));
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| failed("listening", e))?;

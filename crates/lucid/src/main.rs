@@ -2,21 +2,28 @@
 //!
 //! - `lucid demo` — a client and a server in one process, every handshake step printed;
 //! - `lucid connect HOST:PORT` — a TLS client between stdin/stdout and a server;
-//! - `lucid serve` — a TLS echo server.
+//! - `lucid serve` — a TLS echo server, or with `--http` a small HTTPS server;
+//! - `lucid bench` — speed and memory side by side with rustls and OpenSSL.
 //!
 //! The CLI only configures and drives the library; all protocol logic lives in lucidtls.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod certs;
 mod connect;
 mod demo;
+mod http;
 mod narrate;
 mod options;
 mod serve;
+mod trace_json;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
+
+#[global_allocator]
+static GLOBAL: bench::Counter = &lucid_bench::INSTRUMENTED_SYSTEM;
 
 /// The lucidtls command-line tool.
 #[derive(Parser, Debug)]
@@ -33,20 +40,23 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a client and a server over loopback and narrate their TLS 1.3 handshake.
-    Demo,
+    Demo(demo::DemoArgs),
     /// Connect to a TLS server; copy stdin to it and its replies to stdout.
     Connect(connect::ConnectArgs),
-    /// Run a TLS echo server.
+    /// Run a TLS echo server (with --http: an HTTPS server describing each connection).
     Serve(serve::ServeArgs),
+    /// Benchmark lucidtls against rustls and OpenSSL (handshakes, bulk, memory).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         // The demo narrates every step anyway; --verbose adds nothing.
-        Command::Demo => demo::run(),
+        Command::Demo(args) => demo::run(args),
         Command::Connect(args) => connect::run(args, cli.verbose),
         Command::Serve(args) => serve::run(args, cli.verbose),
+        Command::Bench(args) => bench::run(args, GLOBAL),
     };
     let _ = std::io::stdout().flush();
     match result {

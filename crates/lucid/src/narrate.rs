@@ -8,6 +8,7 @@
 //! protocol step in TLS 1.2 and a middlebox-compatibility no-op in TLS 1.3. Such
 //! events take the version from the ServerHello seen before them ([`describe`]).
 
+use crate::trace_json::JsonTracer;
 use lucidtls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use lucidtls::msgs::server_hello::DOWNGRADE_TLS12;
 use lucidtls::suites::{tls12_suite, KeyExchange};
@@ -179,6 +180,22 @@ pub fn describe(event: &TraceEvent, version: Option<ProtocolVersion>) -> String 
             }
             s
         }
+        TraceEvent::Resumption {
+            version,
+            mechanism,
+            accepted,
+            reason,
+            ..
+        } => {
+            let mut s = format!(
+                "resumption of a {version} session by {mechanism}: {}",
+                if *accepted { "accepted" } else { "declined" }
+            );
+            if let Some(why) = reason {
+                s.push_str(&format!(" ({why})"));
+            }
+            s
+        }
         TraceEvent::NewSessionTicket { lifetime, .. } => {
             format!("NewSessionTicket: lifetime {lifetime} s")
         }
@@ -315,20 +332,23 @@ fn group_text(group: Option<NamedGroup>) -> String {
     group.map_or_else(|| "none".to_string(), |g| g.to_string())
 }
 
-/// Remembers what the `negotiated:` line needs from the trace and the connection
-/// state does not hold: the size of a DH prime the server sent without naming its
-/// group. With a [`Printer`] it also prints every event (`--verbose`).
+/// The observer of one connection. It remembers what the `negotiated:` line needs from
+/// the trace and the connection state does not hold: the size of a DH prime the server
+/// sent without naming its group. With a [`Printer`] it also prints every event
+/// (`--verbose`), with a [`JsonTracer`] it records every event (`--trace-json`).
 #[derive(Debug)]
 pub struct Watcher {
     printer: Option<Printer>,
+    json: Option<JsonTracer>,
     dh_bits: Mutex<Option<usize>>,
 }
 
 impl Watcher {
-    /// Watches, and prints through `printer` if given.
-    pub fn new(printer: Option<Printer>) -> Self {
+    /// Watches, prints through `printer` and records through `json` if given.
+    pub fn new(printer: Option<Printer>, json: Option<JsonTracer>) -> Self {
         Self {
             printer,
+            json,
             dh_bits: Mutex::new(None),
         }
     }
@@ -349,6 +369,9 @@ impl Observer for Watcher {
                 *self.dh_bits.lock().unwrap_or_else(|p| p.into_inner()) = *dh_bits;
             }
             _ => {}
+        }
+        if let Some(json) = &self.json {
+            json.record(event);
         }
         if let Some(printer) = &self.printer {
             printer.on_event(event);
@@ -617,7 +640,7 @@ mod tests {
 
     #[test]
     fn watcher_remembers_the_dh_prime_size() {
-        let watcher = Watcher::new(None);
+        let watcher = Watcher::new(None, None);
         assert_eq!(watcher.dh_bits(), None);
         watcher.on_event(&TraceEvent::ServerKeyExchange {
             from: Side::Server,

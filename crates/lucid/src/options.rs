@@ -2,16 +2,17 @@
 //! configuration, and the CLI's error type.
 
 use crate::narrate::{Printer, Sink, Watcher};
+use crate::trace_json::{Clock, JsonLines, JsonTracer};
 use clap::Args;
 use lucidtls::config::CommonConfig;
 use lucidtls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
-use lucidtls::keys::KeyLogFile;
+use lucidtls::keys::{KeyLog, KeyLogFile};
 use lucidtls::suites::{
     refusal_reason, tls12_suite, tls13_suite, Policy, TLS12_SUITES, TLS13_SUITES,
 };
 use lucidtls::Side;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Why a command failed, and so which exit status it gets.
@@ -105,18 +106,90 @@ pub struct TlsOptions {
     /// Without it, the SSLKEYLOGFILE environment variable is honoured.
     #[arg(long = "keylog", value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    /// Write every handshake step to FILE as JSON, one object per line (JSON Lines; the
+    /// schema is in docs/trace.md). The file is created or truncated.
+    #[arg(long = "trace-json", value_name = "FILE")]
+    pub trace_json: Option<PathBuf>,
+}
+
+/// How each connection is observed: printed (`--verbose`), recorded (`--trace-json`),
+/// and watched for the `negotiated:` line. One [`Watcher`] is made per connection, so
+/// connections served at the same time keep separate state and sequence numbers.
+#[derive(Clone, Debug)]
+pub struct Tracing {
+    side: Side,
+    verbose: bool,
+    json: Option<Arc<JsonLines>>,
+}
+
+impl Tracing {
+    /// Observes `side` of connections; prints with `verbose`; records into `json`.
+    pub fn new(side: Side, verbose: bool, json: Option<Arc<JsonLines>>) -> Self {
+        Self {
+            side,
+            verbose,
+            json,
+        }
+    }
+
+    /// Opens `path` (if given) for `--trace-json`.
+    pub fn open_json(path: Option<&Path>) -> Result<Option<Arc<JsonLines>>, CliError> {
+        path.map(|path| {
+            JsonLines::create(path).map(Arc::new).map_err(|e| {
+                CliError::Failed(format!("creating trace file {}: {e}", path.display()))
+            })
+        })
+        .transpose()
+    }
+
+    /// The observer for connection number `conn`, timed by `clock`; `--verbose` lines
+    /// go to `sink`.
+    pub fn watcher(&self, conn: u64, clock: Clock, sink: Sink) -> Arc<Watcher> {
+        let printer = self.verbose.then(|| Printer::new(self.side, sink));
+        let json = self
+            .json
+            .as_ref()
+            .map(|j| JsonTracer::new(j.clone(), self.side, conn, clock));
+        Arc::new(Watcher::new(printer, json))
+    }
+
+    /// Makes the observer for connection number `conn` (with a clock of its own),
+    /// installs it in `common` and returns it.
+    pub fn install(&self, common: &mut CommonConfig, conn: u64) -> Arc<Watcher> {
+        let watcher = self.watcher(conn, Clock::new(), Sink::Stderr);
+        common.observer = Some(watcher.clone());
+        watcher
+    }
+}
+
+/// The key log: `--keylog FILE` if given, else `$SSLKEYLOGFILE` if set, else none.
+pub fn key_log(path: Option<&Path>) -> Result<Option<Arc<dyn KeyLog>>, CliError> {
+    match path {
+        Some(path) => {
+            let log = KeyLogFile::open(path).map_err(|e| {
+                CliError::Failed(format!("opening key log {}: {e}", path.display()))
+            })?;
+            eprintln!("note: writing TLS secrets to {}", path.display());
+            Ok(Some(Arc::new(log)))
+        }
+        None => Ok(KeyLogFile::from_env().map(|log| {
+            eprintln!("note: writing TLS secrets to $SSLKEYLOGFILE");
+            Arc::new(log) as Arc<dyn KeyLog>
+        })),
+    }
 }
 
 impl TlsOptions {
-    /// Applies these options to `common`. Returns the observer installed on it, which
-    /// remembers what the `negotiated:` line needs and, with `verbose`, prints every
-    /// trace event to stderr.
+    /// Applies these options to `common`. Returns how connections are to be observed
+    /// ([`Tracing::install`] puts one connection's observer in place); with `verbose`
+    /// every trace event is printed to stderr.
     pub fn apply(
         &self,
         common: &mut CommonConfig,
         side: Side,
         verbose: bool,
-    ) -> Result<Arc<Watcher>, CliError> {
+    ) -> Result<Tracing, CliError> {
         let policy = self.policy.unwrap_or(Policy::Modern);
         common.set_policy(policy);
         if self.tls13 {
@@ -170,26 +243,12 @@ impl TlsOptions {
         }
         common.alpn_protocols = self.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
         common.require_extended_master_secret = self.require_ems;
-        let printer = verbose.then(|| Printer::new(side, Sink::Stderr));
-        let watcher = Arc::new(Watcher::new(printer));
-        common.observer = Some(watcher.clone());
-        common.key_log = match &self.keylog {
-            Some(path) => {
-                let log = KeyLogFile::open(path).map_err(|e| {
-                    CliError::Failed(format!("opening key log {}: {e}", path.display()))
-                })?;
-                eprintln!("note: writing TLS secrets to {}", path.display());
-                Some(Arc::new(log))
-            }
-            None => KeyLogFile::from_env().map(|log| {
-                eprintln!("note: writing TLS secrets to $SSLKEYLOGFILE");
-                Arc::new(log) as Arc<dyn lucidtls::keys::KeyLog>
-            }),
-        };
+        common.key_log = key_log(self.keylog.as_deref())?;
         common
             .validate()
             .map_err(|e| CliError::Usage(e.to_string()))?;
-        Ok(watcher)
+        let json = Tracing::open_json(self.trace_json.as_deref())?;
+        Ok(Tracing::new(side, verbose, json))
     }
 }
 
@@ -409,7 +468,7 @@ mod tests {
             ..Default::default()
         };
         let mut cfg = client_config();
-        opts.apply(&mut cfg.common, Side::Client, false).unwrap();
+        let tracing = opts.apply(&mut cfg.common, Side::Client, false).unwrap();
         assert_eq!(
             cfg.common.cipher_suites,
             [CipherSuite::TLS13_AES_256_GCM_SHA384]
@@ -419,7 +478,39 @@ mod tests {
             [NamedGroup::secp384r1, NamedGroup::X25519]
         );
         assert_eq!(cfg.common.alpn_protocols, [b"h2".to_vec()]);
-        // The watcher is always installed (it feeds the `negotiated:` line).
+        // A watcher is installed per connection (it feeds the `negotiated:` line).
+        assert!(cfg.common.observer.is_none());
+        tracing.install(&mut cfg.common, 0);
         assert!(cfg.common.observer.is_some());
+    }
+
+    #[test]
+    fn trace_json_file_is_created_and_reported_when_impossible() {
+        let path =
+            std::env::temp_dir().join(format!("lucid-options-trace-{}.jsonl", std::process::id()));
+        std::fs::write(&path, "old contents\n").unwrap();
+        let opts = TlsOptions {
+            trace_json: Some(path.clone()),
+            ..Default::default()
+        };
+        opts.apply(&mut client_config().common, Side::Client, false)
+            .unwrap();
+        // Created or truncated: a new trace never continues an old one.
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
+        std::fs::remove_file(&path).unwrap();
+
+        let opts = TlsOptions {
+            trace_json: Some(std::env::temp_dir().join("no-such-dir-lucid/x.jsonl")),
+            ..Default::default()
+        };
+        let err = opts
+            .apply(&mut client_config().common, Side::Client, false)
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+        assert!(
+            err.message().starts_with("creating trace file "),
+            "{}",
+            err.message()
+        );
     }
 }

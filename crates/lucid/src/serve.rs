@@ -1,15 +1,36 @@
-//! `lucid serve`: a TLS echo server, one client at a time.
+//! `lucid serve`: a TLS echo server, or with `--http` a small HTTPS server that answers
+//! every request with a page describing the connection.
+//!
+//! Each client is served on its own thread, at most `--max-concurrent` at a time (the
+//! accept loop waits for a free slot), so scanners that open many connections at once
+//! are served and one slow or silent client never holds up the others. A client that
+//! fails only ends its own connection.
 
 use crate::certs;
-use crate::narrate::{negotiated_summary, Watcher};
-use crate::options::{io_reason, CliError, TlsOptions};
-use clap::Args;
+use crate::http::{self, ConnInfo};
+use crate::narrate::negotiated_summary;
+use crate::options::{io_reason, is_timeout, CliError, TlsOptions, Tracing};
+use clap::{Args, ValueEnum};
 use lucidtls::pem::{load_certs_pem_file, load_private_key_pem_file};
-use lucidtls::{CertifiedKey, Connection, ServerConfig, Side, Stream};
+use lucidtls::verify::{describe_certificate, RootStore};
+use lucidtls::{CertifiedKey, ClientAuth, Connection, Negotiated, ServerConfig, Side, Stream};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Whether the server asks clients for a certificate.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClientAuthMode {
+    /// Never ask.
+    #[default]
+    None,
+    /// Ask; a client may decline, but a certificate it sends must verify.
+    Optional,
+    /// Ask, and refuse clients without a certificate that verifies.
+    Required,
+}
 
 /// Arguments of `lucid serve`.
 #[derive(Args, Debug)]
@@ -30,13 +51,48 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N")]
     pub max_clients: Option<u64>,
 
+    /// Ask clients for a certificate (mutual TLS).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = ClientAuthMode::None)]
+    pub client_auth: ClientAuthMode,
+
+    /// The certificate authorities client certificates must chain to (PEM); needed with
+    /// --client-auth optional or required.
+    #[arg(long, value_name = "PEM")]
+    pub client_ca: Option<PathBuf>,
+
+    /// Answer each client's HTTP/1.x request with an HTML page showing what was
+    /// negotiated, instead of echoing. Offers ALPN http/1.1 unless --alpn is given.
+    #[arg(long)]
+    pub http: bool,
+
+    /// Drop a client that has not completed its handshake (and, with --http, sent its
+    /// request) within this time; also the limit for each write.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub timeout_ms: u64,
+
+    /// Serve at most this many clients at the same time.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_concurrent: usize,
+
     /// TLS settings.
     #[command(flatten)]
     pub tls: TlsOptions,
 }
 
+/// What every connection thread needs.
+struct Context {
+    /// The configuration each connection starts from; each gets a copy with its own
+    /// observer (shared state such as session caches must sit behind an `Arc` in it).
+    config: ServerConfig,
+    tracing: Tracing,
+    client_auth: ClientAuthMode,
+    http: bool,
+    timeout: Duration,
+}
+
 /// Runs `lucid serve`.
 pub fn run(args: &ServeArgs, verbose: bool) -> Result<(), CliError> {
+    let client_auth = client_auth(args)?;
     let provider = lucidtls_aws_lc::provider();
     let (chain, key) = match (&args.cert, &args.key) {
         (Some(cert), Some(key)) => (load_certs_pem_file(cert)?, load_private_key_pem_file(key)?),
@@ -50,8 +106,19 @@ pub fn run(args: &ServeArgs, verbose: bool) -> Result<(), CliError> {
     };
     let certified = CertifiedKey::new(&*provider, chain, &key)?;
     let mut config = ServerConfig::new(provider, certified);
-    let watcher = args.tls.apply(&mut config.common, Side::Server, verbose)?;
-    let config = Arc::new(config);
+    config.client_auth = client_auth;
+    let mut tls = args.tls.clone();
+    if args.http && tls.alpn.is_empty() {
+        tls.alpn = vec!["http/1.1".to_string()];
+    }
+    let tracing = tls.apply(&mut config.common, Side::Server, verbose)?;
+    let context = Arc::new(Context {
+        config,
+        tracing,
+        client_auth: args.client_auth,
+        http: args.http,
+        timeout: Duration::from_millis(args.timeout_ms.max(1)),
+    });
 
     let listener = TcpListener::bind(args.listen)
         .map_err(|e| CliError::Failed(format!("listening on {}: {e}", args.listen)))?;
@@ -61,44 +128,140 @@ pub fn run(args: &ServeArgs, verbose: bool) -> Result<(), CliError> {
     eprintln!("listening on {local}");
     let _ = io::stderr().flush();
 
+    let slots = Slots::new(args.max_concurrent.max(1));
     let mut served = 0u64;
     while args.max_clients.is_none_or(|max| served < max) {
+        let slot = slots.acquire();
         let (tcp, peer) = match listener.accept() {
             Ok(pair) => pair,
             Err(e) => {
                 eprintln!("accept error: {e}");
+                // Out of file descriptors, say: do not spin.
+                std::thread::sleep(Duration::from_millis(50));
                 continue;
             }
         };
+        let number = served;
         served += 1;
-        match serve_client(&config, &watcher, tcp, peer) {
-            Ok(echoed) => eprintln!("client {peer}: closed, {echoed} bytes echoed"),
-            Err(reason) => eprintln!("client error: {peer}: {reason}"),
+        let context = context.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("client-{number}"))
+            .spawn(move || {
+                let _slot = slot;
+                match serve_client(&context, tcp, peer, number) {
+                    Ok(outcome) => eprintln!("client {peer}: {outcome}"),
+                    Err(reason) => eprintln!("client error: {peer}: {reason}"),
+                }
+                let _ = io::stderr().flush();
+            });
+        // On failure the closure is dropped: the slot is freed and the socket closed.
+        if let Err(e) = spawned {
+            eprintln!("client error: {peer}: cannot start a thread: {e}");
         }
-        let _ = io::stderr().flush();
     }
+    slots.wait_idle();
     Ok(())
 }
 
-/// Handshakes with one client and echoes until it closes; returns the bytes echoed.
+/// The `--client-auth` / `--client-ca` pair as the library's setting.
+fn client_auth(args: &ServeArgs) -> Result<ClientAuth, CliError> {
+    match (args.client_auth, &args.client_ca) {
+        (ClientAuthMode::None, None) => Ok(ClientAuth::None),
+        (ClientAuthMode::None, Some(_)) => Err(CliError::Usage(
+            "--client-ca needs --client-auth optional or --client-auth required".into(),
+        )),
+        (mode, None) => Err(CliError::Usage(format!(
+            "--client-auth {} needs --client-ca PEM (the CAs client certificates must chain to)",
+            if mode == ClientAuthMode::Optional {
+                "optional"
+            } else {
+                "required"
+            }
+        ))),
+        (mode, Some(path)) => {
+            let roots = Arc::new(RootStore::from_pem_file(path)?);
+            Ok(if mode == ClientAuthMode::Required {
+                ClientAuth::Required(roots)
+            } else {
+                ClientAuth::Optional(roots)
+            })
+        }
+    }
+}
+
+/// What the `client identity:` line (and the HTTP page) says about a client.
+pub fn client_identity(n: &Negotiated, mode: ClientAuthMode) -> String {
+    if mode == ClientAuthMode::None {
+        return "not requested".into();
+    }
+    if !n.client_identity_verified {
+        return "none".into();
+    }
+    let subject = n
+        .peer_certificates
+        .first()
+        .and_then(|c| describe_certificate(c).ok())
+        .map_or_else(|| "subject unreadable".to_string(), |info| info.subject);
+    format!("verified ({subject})")
+}
+
+/// Handshakes with one client, then echoes or answers its HTTP request; returns what to
+/// log when the connection ends.
 fn serve_client(
-    config: &Arc<ServerConfig>,
-    watcher: &Watcher,
+    context: &Context,
     tcp: TcpStream,
     peer: SocketAddr,
-) -> Result<u64, String> {
+    number: u64,
+) -> Result<String, String> {
+    let socket = |r: io::Result<()>| r.map_err(|e| format!("socket: {e}"));
     // Small writes (one echoed line) should not wait for Nagle.
-    tcp.set_nodelay(true).map_err(|e| format!("socket: {e}"))?;
-    let conn = Connection::server(config.clone()).map_err(|e| e.to_string())?;
+    socket(tcp.set_nodelay(true))?;
+    socket(tcp.set_read_timeout(Some(context.timeout)))?;
+    socket(tcp.set_write_timeout(Some(context.timeout)))?;
+
+    let mut config = context.config.clone();
+    let watcher = context.tracing.install(&mut config.common, number);
+    let conn = Connection::server(Arc::new(config)).map_err(|e| e.to_string())?;
     let mut stream = Stream::new(conn, tcp);
-    stream.handshake().map_err(|e| io_reason(&e))?;
-    eprintln!(
-        "client {peer}: negotiated {}",
-        negotiated_summary(stream.conn().negotiated(), watcher.dh_bits())
-    );
+    if let Err(e) = stream.handshake() {
+        return Err(if is_timeout(&e) {
+            format!(
+                "handshake not completed within {} ms",
+                context.timeout.as_millis()
+            )
+        } else {
+            io_reason(&e)
+        });
+    }
+    let n = stream.conn().negotiated();
+    let summary = negotiated_summary(n, watcher.dh_bits());
+    eprintln!("client {peer}: negotiated {summary}");
+    let identity = client_identity(n, context.client_auth);
+    if context.client_auth != ClientAuthMode::None {
+        eprintln!("client {peer}: client identity: {identity}");
+    }
+
+    if context.http {
+        let mut words = summary.split(' ').map(str::to_string);
+        let info = ConnInfo {
+            version: words.next().unwrap_or_default(),
+            suite: words.next().unwrap_or_default(),
+            group: words.next().unwrap_or_default(),
+            alpn: n
+                .alpn
+                .as_ref()
+                .map(|p| String::from_utf8_lossy(p).into_owned()),
+            server_name: n.server_name.clone(),
+            client_identity: identity,
+            peer: Some(peer),
+        };
+        return http::serve(&mut stream, &info, context.timeout);
+    }
+    // Echo mode is interactive: once the handshake is done, a client may stay quiet.
+    socket(stream.transport().set_read_timeout(None))?;
     let echoed = echo(&mut stream).map_err(|e| io_reason(&e))?;
     stream.close().map_err(|e| io_reason(&e))?;
-    Ok(echoed)
+    Ok(format!("closed, {echoed} bytes echoed"))
 }
 
 /// Writes back everything read until the peer's close_notify; returns the byte count.
@@ -112,5 +275,91 @@ pub fn echo<T: Read + Write>(stream: &mut Stream<T>) -> io::Result<u64> {
         }
         stream.write_all(buf.get(..n).unwrap_or_default())?;
         total += n as u64;
+    }
+}
+
+/// A counting semaphore for connection threads.
+struct Slots {
+    active: Mutex<usize>,
+    changed: Condvar,
+    max: usize,
+}
+
+/// One taken slot, given back when dropped (also when its thread panics).
+struct Slot(Arc<Slots>);
+
+impl Slots {
+    fn new(max: usize) -> Arc<Self> {
+        Arc::new(Self {
+            active: Mutex::new(0),
+            changed: Condvar::new(),
+            max,
+        })
+    }
+
+    /// Waits for a free slot and takes it.
+    fn acquire(self: &Arc<Self>) -> Slot {
+        let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        while *active >= self.max {
+            active = self.changed.wait(active).unwrap_or_else(|p| p.into_inner());
+        }
+        *active += 1;
+        Slot(self.clone())
+    }
+
+    /// Waits until every slot is free (every connection thread has finished).
+    fn wait_idle(&self) {
+        let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        while *active > 0 {
+            active = self.changed.wait(active).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut active = self.0.active.lock().unwrap_or_else(|p| p.into_inner());
+        *active = active.saturating_sub(1);
+        self.0.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_bound_and_release() {
+        let slots = Slots::new(2);
+        let a = slots.acquire();
+        let b = slots.acquire();
+        assert_eq!(*slots.active.lock().unwrap(), 2);
+        let waiter = {
+            let slots = slots.clone();
+            std::thread::spawn(move || {
+                let _c = slots.acquire();
+            })
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!waiter.is_finished(), "a third slot was handed out");
+        drop(a);
+        waiter.join().unwrap();
+        drop(b);
+        slots.wait_idle();
+        assert_eq!(*slots.active.lock().unwrap(), 0);
+    }
+
+    #[test]
+    fn identity_text() {
+        let mut n = Negotiated::default();
+        assert_eq!(client_identity(&n, ClientAuthMode::None), "not requested");
+        assert_eq!(client_identity(&n, ClientAuthMode::Optional), "none");
+        n.client_identity_verified = true;
+        let t = certs::generate(&["client.example"]).unwrap();
+        n.peer_certificates = t.chain;
+        assert_eq!(
+            client_identity(&n, ClientAuthMode::Required),
+            "verified (CN=client.example)"
+        );
     }
 }

@@ -626,3 +626,819 @@ fn tls12_rsa_key_transport_has_no_group() {
         "{rest}"
     );
 }
+
+/// Runs `lucid` with `args` and extra environment variables, feeding `input` on stdin.
+fn lucid_env(args: &[&str], input: &[u8], env: &[(&str, &std::ffi::OsStr)]) -> Output {
+    let mut command = Command::new(LUCID);
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("spawn lucid");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let feeder = thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    out
+}
+
+/// A unique path in the temp dir for this test process; removed on drop.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(name: &str) -> Self {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let path =
+            std::env::temp_dir().join(format!("lucid-cli-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        Self(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+
+    fn read(&self) -> String {
+        std::fs::read_to_string(&self.0).unwrap_or_default()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Client certificates for mutual TLS (rcgen, ECDSA P-256): a client CA and a leaf it
+/// signs (`CN=test client`), and a second CA the server does not trust with its own leaf
+/// (`CN=stranger`).
+struct ClientPki {
+    ca: TempFile,
+    cert: TempFile,
+    key: TempFile,
+    stranger_cert: TempFile,
+    stranger_key: TempFile,
+}
+
+impl ClientPki {
+    fn new() -> Self {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DistinguishedName, DnType,
+            ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+            PKCS_ECDSA_P256_SHA256,
+        };
+        fn ca(name: &str) -> (rcgen::Certificate, Issuer<'static, KeyPair>) {
+            let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+            let mut params = CertificateParams::default();
+            params.distinguished_name = DistinguishedName::new();
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            let cert = params.self_signed(&key).unwrap();
+            (cert, Issuer::new(params, key))
+        }
+        fn leaf(name: &str, issuer: &Issuer<'static, KeyPair>) -> (String, String) {
+            let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.distinguished_name = DistinguishedName::new();
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.is_ca = IsCa::ExplicitNoCa;
+            params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+            let cert = params.signed_by(&key, issuer).unwrap();
+            (cert.pem(), key.serialize_pem())
+        }
+        let (ca_cert, issuer) = ca("lucid test client CA");
+        let (_, stranger_issuer) = ca("untrusted client CA");
+        let (cert, key) = leaf("test client", &issuer);
+        let (stranger_cert, stranger_key) = leaf("stranger", &stranger_issuer);
+        let pki = Self {
+            ca: TempFile::new("client-ca.pem"),
+            cert: TempFile::new("client.pem"),
+            key: TempFile::new("client.key"),
+            stranger_cert: TempFile::new("stranger.pem"),
+            stranger_key: TempFile::new("stranger.key"),
+        };
+        for (file, text) in [
+            (&pki.ca, ca_cert.pem()),
+            (&pki.cert, cert),
+            (&pki.key, key),
+            (&pki.stranger_cert, stranger_cert),
+            (&pki.stranger_key, stranger_key),
+        ] {
+            std::fs::write(&file.0, text).unwrap();
+        }
+        pki
+    }
+}
+
+fn error_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"))
+}
+
+#[test]
+fn mutual_tls_required_in_both_versions() {
+    let pki = ClientPki::new();
+    let server = Server::start(&[
+        "--max-clients",
+        "5",
+        "--client-auth",
+        "required",
+        "--client-ca",
+        pki.ca.path(),
+    ]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let ca = server.ca.to_str().unwrap().to_string();
+    for version in ["--tls1.3", "--tls1.2"] {
+        let out = lucid(
+            &[
+                "connect",
+                &target,
+                "--cafile",
+                &ca,
+                version,
+                "--cert",
+                pki.cert.path(),
+                "--key",
+                pki.key.path(),
+                "--wait-ms",
+                "200",
+            ],
+            b"with a certificate\n",
+        );
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{version}: {stderr}");
+        assert_eq!(out.stdout, b"with a certificate\n");
+        assert!(
+            stderr.lines().any(|l| l == "client certificate: sent"),
+            "{version}: {stderr}"
+        );
+    }
+
+    // Without a certificate: TLS 1.3 completes the client's side of the handshake, then
+    // the server's certificate_required alert arrives; TLS 1.2 fails in the handshake.
+    let out = lucid(&["connect", &target, "--cafile", &ca, "--tls1.3"], b"");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "client certificate: requested, none sent"),
+        "{stderr}"
+    );
+    assert_eq!(
+        error_line(&stderr),
+        "error: peer sent fatal alert certificate_required: the server requires a client \
+         certificate (give one with --cert and --key)"
+    );
+    let out = lucid(&["connect", &target, "--cafile", &ca, "--tls1.2"], b"");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let err = error_line(&stderr);
+    assert!(
+        err.starts_with("error: peer sent fatal alert handshake_failure: ")
+            && err.contains("--cert and --key"),
+        "{err}"
+    );
+    assert!(!stderr.contains("negotiated:"), "{stderr}");
+
+    // A certificate from a CA the server does not name is not sent at all.
+    let out = lucid(
+        &[
+            "connect",
+            &target,
+            "--cafile",
+            &ca,
+            "--tls1.3",
+            "--cert",
+            pki.stranger_cert.path(),
+            "--key",
+            pki.stranger_key.path(),
+        ],
+        b"",
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "client certificate: requested, none sent"),
+        "{stderr}"
+    );
+    assert!(
+        error_line(&stderr).contains("certificate_required")
+            && error_line(&stderr).contains("not issued by any certificate authority"),
+        "{stderr}"
+    );
+
+    let (status, log) = server.finish();
+    assert!(status.success(), "{log}");
+    assert_eq!(
+        log.matches("client identity: verified (CN=test client)")
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(
+        log.contains("client sent no certificate, but this server requires one (TLSv1.3)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("client sent no certificate, but this server requires one (TLSv1.2)"),
+        "{log}"
+    );
+}
+
+#[test]
+fn mutual_tls_optional_and_not_requested() {
+    let pki = ClientPki::new();
+    let server = Server::start(&[
+        "--max-clients",
+        "2",
+        "--client-auth",
+        "optional",
+        "--client-ca",
+        pki.ca.path(),
+    ]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let ca = server.ca.to_str().unwrap().to_string();
+    let out = lucid(
+        &["connect", &target, "--cafile", &ca, "--wait-ms", "200"],
+        b"anonymous\n",
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.stdout, b"anonymous\n");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "client certificate: requested, none sent"),
+        "{stderr}"
+    );
+    let out = lucid(
+        &[
+            "connect",
+            &target,
+            "--cafile",
+            &ca,
+            "--tls1.2",
+            "--cert",
+            pki.cert.path(),
+            "--key",
+            pki.key.path(),
+            "--wait-ms",
+            "200",
+        ],
+        b"named\n",
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.lines().any(|l| l == "client certificate: sent"),
+        "{stderr}"
+    );
+    let (status, log) = server.finish();
+    assert!(status.success(), "{log}");
+    assert!(log.contains(": client identity: none\n"), "{log}");
+    assert!(
+        log.contains(": client identity: verified (CN=test client)\n"),
+        "{log}"
+    );
+
+    // A server that does not ask: the client says so, and its certificate stays home.
+    let server = Server::start(&["--max-clients", "1"]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let ca = server.ca.to_str().unwrap().to_string();
+    let out = lucid(
+        &[
+            "connect",
+            &target,
+            "--cafile",
+            &ca,
+            "--cert",
+            pki.cert.path(),
+            "--key",
+            pki.key.path(),
+            "--wait-ms",
+            "100",
+        ],
+        b"x",
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l == "client certificate: not requested"),
+        "{stderr}"
+    );
+    let (_, log) = server.finish();
+    assert!(!log.contains("client identity"), "{log}");
+}
+
+#[test]
+fn mutual_tls_and_trust_options_are_checked() {
+    let pki = ClientPki::new();
+    // --cert without --key and the reverse: clap's usage error.
+    let stderr = usage_error(&["--cert", pki.cert.path()]);
+    assert!(stderr.contains("--key"), "{stderr}");
+    let stderr = usage_error(&["--key", pki.key.path()]);
+    assert!(stderr.contains("--cert"), "{stderr}");
+    let stderr = usage_error(&["--native-roots", "--cafile", pki.ca.path()]);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    // A key that does not match the certificate is a clean failure.
+    let out = lucid(
+        &[
+            "connect",
+            "127.0.0.1:1",
+            "--cert",
+            pki.cert.path(),
+            "--key",
+            pki.stranger_key.path(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("error: "));
+
+    for (args, expected) in [
+        (
+            vec!["--client-auth", "required"],
+            "--client-auth required needs --client-ca PEM",
+        ),
+        (
+            vec!["--client-auth", "optional"],
+            "--client-auth optional needs --client-ca PEM",
+        ),
+        (
+            vec!["--client-ca", pki.ca.path()],
+            "--client-ca needs --client-auth optional or --client-auth required",
+        ),
+        (vec!["--client-auth", "sometimes"], "possible values"),
+    ] {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
+        all.extend_from_slice(&args);
+        let out = lucid(&all, b"");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("listening on"), "{stderr}");
+    }
+}
+
+#[test]
+fn native_roots_honour_ssl_cert_file() {
+    let server = Server::start(&["--max-clients", "1"]);
+    let target = format!("localhost:{}", server.port);
+    let out = lucid_env(
+        &["connect", &target, "--native-roots", "--wait-ms", "100"],
+        b"os store\n",
+        &[
+            ("SSL_CERT_FILE", server.ca.as_os_str()),
+            ("SSL_CERT_DIR", std::ffi::OsStr::new("/nonexistent-lucid")),
+        ],
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.stdout, b"os store\n");
+    assert!(
+        stderr.contains("note: trusting 1 certificates from the operating system's store"),
+        "{stderr}"
+    );
+    let _ = server.finish();
+}
+
+/// A TLS client built on lucidtls itself: sends `request`, returns what the connection
+/// negotiated and everything the server sent up to its close_notify.
+fn https_request(
+    port: u16,
+    ca: &std::path::Path,
+    version: lucidtls::enums::ProtocolVersion,
+    request: &[u8],
+) -> (lucidtls::Negotiated, Vec<u8>) {
+    use lucidtls::verify::RootStore;
+    use lucidtls::{ClientConfig, Connection, ServerName, Stream};
+    use std::sync::Arc;
+    let roots = RootStore::from_pem_file(ca).unwrap();
+    let mut config = ClientConfig::with_roots(lucidtls_aws_lc::provider(), Arc::new(roots));
+    config.common.versions = vec![version];
+    config.common.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = Connection::client(Arc::new(config), name).unwrap();
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut stream = Stream::new(conn, tcp);
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    // read_to_end succeeds only at a close_notify (a bare EOF is an error).
+    stream
+        .read_to_end(&mut answer)
+        .unwrap_or_else(|e| panic!("reading the answer: {e} (got {answer:?})"));
+    (stream.conn().negotiated().clone(), answer)
+}
+
+/// Splits an HTTP response into status line, headers and body; checks Content-Length.
+fn split_response(answer: &[u8]) -> (String, Vec<(String, String)>, String) {
+    let text = String::from_utf8(answer.to_vec()).expect("UTF-8 response");
+    let (head, body) = text.split_once("\r\n\r\n").expect("a blank line");
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().to_string();
+    let headers: Vec<(String, String)> = lines
+        .map(|l| {
+            let (k, v) = l.split_once(": ").expect("header line");
+            (k.to_ascii_lowercase(), v.to_string())
+        })
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .expect("Content-Length")
+        .1
+        .parse()
+        .unwrap();
+    assert_eq!(length, body.len(), "Content-Length is wrong: {text}");
+    (status, headers, body.to_string())
+}
+
+#[test]
+fn serve_http_answers_clients_and_survives_bad_ones() {
+    use lucidtls::enums::ProtocolVersion;
+    let server = Server::start(&["--http", "--max-clients", "6", "--timeout-ms", "1500"]);
+    let port = server.port;
+    // Two clients that never speak and one that sends garbage: with a thread per client
+    // they hold up nobody, and the timeout ends the silent ones.
+    let silent: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let mut garbage = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    garbage
+        .write_all(&[0x16, 0x03, 0x01, 0xff, 0xff, 1, 2, 3])
+        .unwrap();
+    garbage.write_all(b"not TLS at all\r\n\r\n").unwrap();
+
+    let started = Instant::now();
+    let (negotiated, answer) = https_request(
+        port,
+        &server.ca,
+        ProtocolVersion::Tls13,
+        b"GET /status?x=<y> HTTP/1.1\r\nHost: localhost\r\nUser-Agent: cli-test\r\n\r\n",
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "the good client waited for the silent ones: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(negotiated.alpn.as_deref(), Some(&b"http/1.1"[..]));
+    let (status, headers, body) = split_response(&answer);
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(headers.contains(&("connection".into(), "close".into())));
+    assert!(headers.contains(&("content-type".into(), "text/html; charset=utf-8".into())));
+    assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+    assert!(body.trim_end().ends_with("</html>"), "{body}");
+    for shown in [
+        "<td>TLSv1.3</td>",
+        "<td>TLS_AES_128_GCM_SHA256</td>",
+        "<td>x25519</td>",
+        "<td>http/1.1</td>",
+        "<td>localhost</td>",
+        "<td>not requested</td>",
+        "GET /status?x=&lt;y&gt; HTTP/1.1",
+    ] {
+        assert!(body.contains(shown), "{shown} missing: {body}");
+    }
+
+    // TLS 1.2, HEAD: the same headers, no body.
+    let (_, answer) = https_request(
+        port,
+        &server.ca,
+        ProtocolVersion::Tls12,
+        b"HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    );
+    let text = String::from_utf8(answer).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\n"), "HEAD got a body: {text}");
+    assert!(text.contains("\r\nContent-Length: "), "{text}");
+
+    // Not GET or HEAD: 405 with Allow.
+    let (_, answer) = https_request(
+        port,
+        &server.ca,
+        ProtocolVersion::Tls13,
+        b"DELETE / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    );
+    let (status, headers, _) = split_response(&answer);
+    assert_eq!(status, "HTTP/1.1 405 Method Not Allowed");
+    assert!(headers.contains(&("allow".into(), "GET, HEAD".into())));
+
+    drop(garbage);
+    let (status, log) = server.finish();
+    drop(silent);
+    assert!(status.success(), "{log}");
+    assert_eq!(
+        log.matches("handshake not completed within 1500 ms")
+            .count(),
+        2,
+        "{log}"
+    );
+    assert!(log.contains("\"GET /status?x=<y>\": 200, "), "{log}");
+    assert!(log.contains("\"HEAD /\": 200, "), "{log}");
+    assert!(log.contains("\"DELETE /\": 405"), "{log}");
+    assert_eq!(log.matches("client error: ").count(), 3, "{log}");
+}
+
+#[test]
+fn serve_http_answers_openssl_s_client() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("SKIPPED: openssl not installed");
+        return;
+    }
+    let server = Server::start(&["--http", "--max-clients", "1"]);
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-quiet", "-servername", "localhost"])
+        .args(["-connect", &format!("127.0.0.1:{}", server.port)])
+        .arg("-CAfile")
+        .arg(&server.ca)
+        .args(["-verify_return_error", "-alpn", "http/1.1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Keep stdin open: the server's close_notify must be what ends s_client.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    let (status, headers, body) = split_response(&out.stdout);
+    assert_eq!(status, "HTTP/1.1 200 OK", "{}", text(&out.stderr));
+    assert!(headers.contains(&("connection".into(), "close".into())));
+    assert!(body.contains("<td>TLSv1.3</td>"), "{body}");
+    assert!(body.contains("<td>http/1.1</td>"), "{body}");
+    let (status, log) = server.finish();
+    assert!(status.success(), "{log}");
+    assert!(log.contains("\"GET /\": 200, "), "{log}");
+}
+
+/// Checks that every line of a `--trace-json` file is one JSON object (with python3 when
+/// it is installed, else structurally) and returns the lines.
+fn json_lines(file: &TempFile) -> Vec<String> {
+    let contents = file.read();
+    let lines: Vec<String> = contents.lines().map(str::to_string).collect();
+    assert!(!lines.is_empty(), "empty trace file");
+    assert!(contents.ends_with('\n'));
+    for line in &lines {
+        assert!(
+            line.starts_with("{\"event\":\"") && line.ends_with('}'),
+            "not a JSON object: {line}"
+        );
+        for key in ["\"side\":", "\"seq\":", "\"t_us\":", "\"conn\":"] {
+            assert!(line.contains(key), "{key} missing: {line}");
+        }
+    }
+    let python = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import json,sys\n\
+             objs=[json.loads(l) for l in open(sys.argv[1])]\n\
+             assert all(isinstance(o, dict) for o in objs)\n\
+             keys={'event','side','seq','t_us','conn'}\n\
+             assert all(keys <= o.keys() for o in objs), 'missing keys'\n\
+             seqs={}\n\
+             for o in objs:\n\
+             \x20   k=(o['conn'], o['side']); seqs.setdefault(k, []).append((o['seq'], o['t_us']))\n\
+             for v in seqs.values():\n\
+             \x20   assert [s for s, _ in v] == list(range(len(v))), v\n\
+             \x20   assert all(a[1] <= b[1] for a, b in zip(v, v[1:])), v\n\
+             print(len(objs))",
+        )
+        .arg(&file.0)
+        .output();
+    match python {
+        Ok(out) => assert!(
+            out.status.success(),
+            "python3 rejected {}: {}{}",
+            file.path(),
+            text(&out.stderr),
+            contents
+        ),
+        Err(_) => eprintln!("python3 not found: structural JSON checks only"),
+    }
+    lines
+}
+
+fn event_of(line: &str) -> &str {
+    line.strip_prefix("{\"event\":\"")
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+}
+
+/// Asserts that `wanted` occur in `lines` in this order (other events may sit between).
+fn assert_in_order(lines: &[String], wanted: &[&str]) {
+    let events: Vec<&str> = lines.iter().map(|l| event_of(l)).collect();
+    let mut next = 0;
+    for event in &events {
+        if wanted.get(next) == Some(event) {
+            next += 1;
+        }
+    }
+    assert_eq!(
+        next,
+        wanted.len(),
+        "expected {wanted:?} in order, got {events:?}"
+    );
+}
+
+#[test]
+fn trace_json_has_every_step_and_no_secret() {
+    for (version, steps) in [
+        (
+            "--tls1.3",
+            &[
+                "ClientHello",
+                "ServerHello",
+                "KeyExchange",
+                "EncryptedExtensions",
+                "Certificate",
+                "CertificateVerify",
+                "Finished",
+                "Finished",
+                "HandshakeComplete",
+            ][..],
+        ),
+        (
+            "--tls1.2",
+            &[
+                "ClientHello",
+                "ServerHello",
+                "Certificate",
+                "ServerKeyExchange",
+                "ServerHelloDone",
+                "ClientKeyExchange",
+                "MasterSecret",
+                "ChangeCipherSpec",
+                "Finished",
+                "ChangeCipherSpec",
+                "Finished",
+                "HandshakeComplete",
+            ][..],
+        ),
+    ] {
+        let client_json = TempFile::new("client.jsonl");
+        let server_json = TempFile::new("server.jsonl");
+        let keylog = TempFile::new("keys.txt");
+        let server = Server::start(&["--max-clients", "1", "--trace-json", server_json.path()]);
+        let target = format!("127.0.0.1:{}", server.port);
+        let ca = server.ca.to_str().unwrap().to_string();
+        let out = lucid(
+            &[
+                "connect",
+                &target,
+                "--cafile",
+                &ca,
+                version,
+                "--trace-json",
+                client_json.path(),
+                "--keylog",
+                keylog.path(),
+                "--wait-ms",
+                "200",
+            ],
+            b"traced\n",
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let (status, log) = server.finish();
+        assert!(status.success(), "{log}");
+
+        let client = json_lines(&client_json);
+        let server = json_lines(&server_json);
+        assert_in_order(&client, steps);
+        assert_in_order(&server, steps);
+        assert!(client.iter().all(|l| l.contains("\"side\":\"client\"")));
+        assert!(server.iter().all(|l| l.contains("\"side\":\"server\"")));
+        // The clock starts at the first event.
+        for (lines, side) in [(&client, "client"), (&server, "server")] {
+            let start = format!(
+                "{{\"event\":\"ClientHello\",\"side\":\"{side}\",\"seq\":0,\"t_us\":0,\"conn\":0,"
+            );
+            assert!(lines[0].starts_with(&start), "{}", lines[0]);
+        }
+        let expected_version = if version == "--tls1.3" {
+            "TLSv1.3"
+        } else {
+            "TLSv1.2"
+        };
+        assert!(
+            client
+                .iter()
+                .any(|l| l.starts_with("{\"event\":\"HandshakeComplete\"")
+                    && l.contains(&format!("\"version\":\"{expected_version}\""))),
+            "{client:?}"
+        );
+        // The application data, both ways, is counted (never shown).
+        assert!(client
+            .iter()
+            .any(|l| event_of(l) == "ApplicationData"
+                && l.contains("\"from\":\"client\",\"bytes\":7")));
+        assert!(!client.iter().any(|l| l.contains("traced")));
+
+        // The key log is the same connection's (same client random) and none of its
+        // secrets is in either trace.
+        let keys = keylog.read();
+        let entries: Vec<Vec<&str>> = keys.lines().map(|l| l.split(' ').collect()).collect();
+        assert!(
+            entries.len() >= if version == "--tls1.3" { 4 } else { 1 },
+            "{keys}"
+        );
+        for entry in &entries {
+            assert_eq!(entry.len(), 3, "{keys}");
+            let random = format!("\"random\":\"{}\"", entry[1]);
+            assert!(client[0].contains(&random), "{} vs {}", client[0], entry[1]);
+            assert!(server[0].contains(&random), "{} vs {}", server[0], entry[1]);
+            assert!(entry[2].len() >= 64, "{keys}");
+            for line in client.iter().chain(&server) {
+                assert!(
+                    !line.contains(entry[2]),
+                    "secret {} ({}) leaked into the trace: {line}",
+                    entry[0],
+                    version
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn sslkeylogfile_is_honoured_without_keylog() {
+    let keylog = TempFile::new("env-keys.txt");
+    let server = Server::start(&["--max-clients", "1"]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let ca = server.ca.to_str().unwrap().to_string();
+    let out = lucid_env(
+        &["connect", &target, "--cafile", &ca, "--wait-ms", "100"],
+        b"k",
+        &[("SSLKEYLOGFILE", keylog.0.as_os_str())],
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("note: writing TLS secrets to $SSLKEYLOGFILE"),
+        "{stderr}"
+    );
+    let keys = keylog.read();
+    assert!(
+        keys.lines()
+            .any(|l| l.starts_with("CLIENT_HANDSHAKE_TRAFFIC_SECRET ")),
+        "{keys}"
+    );
+    assert!(
+        keys.lines()
+            .any(|l| l.starts_with("SERVER_TRAFFIC_SECRET_0 ")),
+        "{keys}"
+    );
+    let _ = server.finish();
+}
+
+#[test]
+fn demo_writes_both_sides_to_one_trace() {
+    let trace = TempFile::new("demo.jsonl");
+    let out = lucid(&["demo", "--trace-json", trace.path()], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("demo complete"));
+    let lines = json_lines(&trace);
+    let client: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("\"side\":\"client\""))
+        .cloned()
+        .collect();
+    let server: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("\"side\":\"server\""))
+        .cloned()
+        .collect();
+    assert_eq!(client.len() + server.len(), lines.len());
+    let steps = [
+        "ClientHello",
+        "ServerHello",
+        "EncryptedExtensions",
+        "Certificate",
+        "CertificateVerify",
+        "Finished",
+        "Finished",
+    ];
+    assert_in_order(&client, &steps);
+    assert_in_order(&server, &steps);
+}

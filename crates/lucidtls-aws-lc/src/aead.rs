@@ -75,4 +75,52 @@ impl AeadKey for Key {
             .map(|plaintext| plaintext.len())
             .map_err(|_| Error::BadRecordMac)
     }
+
+    fn seal_in_place_append_tag(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<(), Error> {
+        let tail = buf.get_mut(start..).ok_or(Error::Internal(
+            "AEAD seal starts past the end of the buffer",
+        ))?;
+        let tag = self
+            .0
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), tail)
+            .map_err(|_| Error::Internal("AEAD seal failed"))?;
+        buf.extend_from_slice(tag.as_ref());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealing_after_a_prefix_matches_seal_and_opens() {
+        let nonce = [7u8; 12];
+        let aad = [23, 3, 3, 0, 42];
+        for aead in [&AES_128_GCM, &AES_256_GCM, &CHACHA20_POLY1305] {
+            let key = aead.key(&vec![0x42; aead.alg.key_len()]).unwrap();
+            let plaintext: Vec<u8> = (0..100u8).collect();
+            let mut whole = plaintext.clone();
+            key.seal(&nonce, &aad, &mut whole).unwrap();
+
+            let mut buf = b"header".to_vec();
+            buf.extend_from_slice(&plaintext);
+            key.seal_in_place_append_tag(&nonce, &aad, &mut buf, 6)
+                .unwrap();
+            assert_eq!(&buf[..6], b"header", "{:?}", aead.alg);
+            assert_eq!(&buf[6..], &whole[..], "{:?}", aead.alg);
+
+            let n = key.open(&nonce, &aad, &mut buf[6..]).unwrap();
+            assert_eq!(&buf[6..6 + n], &plaintext[..]);
+            assert!(key
+                .seal_in_place_append_tag(&nonce, &aad, &mut buf, 500)
+                .is_err());
+        }
+    }
 }

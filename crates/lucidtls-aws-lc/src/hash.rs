@@ -1,7 +1,7 @@
 //! SHA-256 / SHA-384 and HMAC over them.
 
 use aws_lc_rs::{digest, hmac};
-use lucidtls::crypto::{Digest, Hash, HashContext};
+use lucidtls::crypto::{Digest, Hash, HashContext, HmacKey};
 use lucidtls::enums::HashAlgorithm;
 
 /// One hash function: the digest and the matching HMAC algorithm.
@@ -53,6 +53,24 @@ impl Hash for AwsHash {
         }
         Digest::new(ctx.sign().as_ref())
     }
+
+    fn hmac_key<'a>(&'a self, key: &[u8]) -> Box<dyn HmacKey + 'a> {
+        Box::new(Key(hmac::Key::new(self.hmac, key)))
+    }
+}
+
+/// An HMAC key with the padded keys already absorbed (`HMAC_Init_ex` once); every
+/// MAC starts from a copy of that state.
+struct Key(hmac::Key);
+
+impl HmacKey for Key {
+    fn sign(&self, parts: &[&[u8]]) -> Digest {
+        let mut ctx = hmac::Context::with_key(&self.0);
+        for part in parts {
+            ctx.update(part);
+        }
+        Digest::new(ctx.sign().as_ref())
+    }
 }
 
 /// A running digest. `current` finishes a clone, so the context stays usable.
@@ -69,5 +87,30 @@ impl HashContext for Context {
 
     fn fork(&self) -> Box<dyn HashContext> {
         Box::new(Context(self.0.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prepared_key_gives_the_same_macs() {
+        // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
+        let expect256 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+        for (hash, long_key) in [(&SHA256, [0xaa; 131]), (&SHA384, [0xbb; 131])] {
+            let key = hash.hmac_key(b"Jefe");
+            let parts: [&[u8]; 3] = [b"what do ya", b" want for ", b"nothing?"];
+            let mac = key.sign(&parts);
+            assert_eq!(mac, hash.hmac(b"Jefe", &parts));
+            assert_eq!(key.sign(&parts), mac, "the key is reusable");
+            if hash.alg == HashAlgorithm::Sha256 {
+                assert_eq!(format!("{mac:?}"), expect256);
+            }
+            // Keys longer than a block are hashed first; still the same MACs.
+            let key = hash.hmac_key(&long_key);
+            assert_eq!(key.sign(&[b"x"]), hash.hmac(&long_key, &[b"x"]));
+            assert_ne!(key.sign(&[b"x"]), key.sign(&[b"y"]));
+        }
     }
 }

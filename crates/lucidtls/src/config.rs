@@ -4,6 +4,7 @@ use crate::crypto::{CryptoProvider, SigningKey};
 use crate::enums::{CipherSuite, NamedGroup, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::keys::KeyLog;
+use crate::session::{ClientSessionStore, InMemorySessionStore, ServerSessionCache, Ticketer};
 use crate::suites::{
     tls12_suite, tls13_suite, Bulk, KeyExchange, Policy, TLS12_SUITES, TLS13_SUITES,
 };
@@ -194,6 +195,16 @@ pub struct ClientConfig {
     /// usable identity is; when none fits, an empty Certificate is sent and the server
     /// decides. Empty (the default): never present a certificate.
     pub client_identities: Vec<CertifiedKey>,
+    /// Where sessions are kept for resumption, keyed by server name. Default: an
+    /// [`InMemorySessionStore`] shared by every connection made with this config
+    /// (and its clones). `None`: nothing is kept or offered.
+    pub session_store: Option<Arc<dyn ClientSessionStore>>,
+    /// Offer and keep sessions: TLS 1.2 session ids and tickets (RFC 5077), TLS 1.3
+    /// PSKs from NewSessionTicket. Default on.
+    pub resumption: bool,
+    /// TLS 1.3: also offer psk_ke, resumption without a fresh (EC)DHE exchange (no
+    /// forward secrecy for that connection). Default off: psk_dhe_ke only.
+    pub psk_ke_allowed: bool,
 }
 
 impl ClientConfig {
@@ -211,6 +222,9 @@ impl ClientConfig {
             enable_sni: true,
             key_shares: 1,
             client_identities: Vec::new(),
+            session_store: Some(Arc::new(InMemorySessionStore::default())),
+            resumption: true,
+            psk_ke_allowed: false,
         }
     }
 }
@@ -282,16 +296,46 @@ pub struct ServerConfig {
     pub prefer_server_order: bool,
     /// Whether to ask clients for a certificate, and which authorities to trust.
     pub client_auth: ClientAuth,
+    /// TLS 1.2 sessions by session id (and, with `single_use_tickets`, the TLS 1.3
+    /// tickets already used). Default: capacity
+    /// [`ServerSessionCache::DEFAULT_CAPACITY`], lifetime
+    /// [`ServerSessionCache::DEFAULT_LIFETIME`], shared by clones of this config.
+    /// `None`: no session-id resumption.
+    pub session_cache: Option<Arc<ServerSessionCache>>,
+    /// Seals session state into tickets: TLS 1.2 session tickets (RFC 5077) and TLS
+    /// 1.3 NewSessionTicket. Default on, with [`Ticketer::DEFAULT_ROTATION`] key
+    /// rotation. `None` (`--no-tickets`): no tickets in either version, so no TLS 1.3
+    /// resumption.
+    pub ticketer: Option<Arc<Ticketer>>,
+    /// TLS 1.3: how many NewSessionTickets to send after each handshake (default 2:
+    /// one per parallel connection a browser typically opens next).
+    pub tls13_tickets: usize,
+    /// TLS 1.3: accept each ticket once. Used tickets are remembered in
+    /// `session_cache` until they expire (required: without a cache no ticket is
+    /// accepted). A full cache forgets the least recently used, so the guarantee holds
+    /// for as many tickets as the cache's capacity. Default off.
+    pub single_use_tickets: bool,
+    /// TLS 1.3: resume with psk_ke (no (EC)DHE; no forward secrecy for that
+    /// connection) when the client offers it. Default off: psk_dhe_ke only.
+    pub psk_ke_allowed: bool,
 }
 
 impl ServerConfig {
     /// Defaults with the given certificate and key.
     pub fn new(provider: Arc<dyn CryptoProvider>, certified_key: CertifiedKey) -> Self {
         Self {
-            common: CommonConfig::new(provider),
+            common: CommonConfig::new(provider.clone()),
             certified_key,
             prefer_server_order: true,
             client_auth: ClientAuth::None,
+            session_cache: Some(Arc::new(ServerSessionCache::new(
+                ServerSessionCache::DEFAULT_CAPACITY,
+                ServerSessionCache::DEFAULT_LIFETIME,
+            ))),
+            ticketer: Some(Arc::new(Ticketer::new(provider.clone()))),
+            tls13_tickets: 2,
+            single_use_tickets: false,
+            psk_ke_allowed: false,
         }
     }
 }

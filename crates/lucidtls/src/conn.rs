@@ -41,6 +41,10 @@ pub struct Negotiated {
     pub peer_certificates: Vec<CertificateDer<'static>>,
     /// Whether a HelloRetryRequest happened.
     pub hello_retry: bool,
+    /// Whether this connection resumed an earlier session (TLS 1.2 abbreviated
+    /// handshake by session id or ticket, TLS 1.3 PSK): no certificate was sent, and
+    /// `peer_certificates` is the chain verified when the session began.
+    pub resumed: bool,
     /// Whether the server asked for a client certificate (CertificateRequest).
     pub client_auth_requested: bool,
     /// Server: the client presented a chain that verified against the configured
@@ -68,7 +72,7 @@ pub struct Common {
     deframer: RecordDeframer,
     joiner: HandshakeJoiner,
     sendable: Vec<u8>,
-    received: VecDeque<u8>,
+    received: Received,
     pending_plaintext: Vec<u8>,
     pub(crate) traffic: bool,
     pub(crate) peer_finished_seen: bool,
@@ -94,7 +98,7 @@ impl Common {
             deframer: RecordDeframer::new(),
             joiner: HandshakeJoiner::with_max_message_len(config.max_handshake_message),
             sendable: Vec::new(),
-            received: VecDeque::new(),
+            received: Received::default(),
             pending_plaintext: Vec::new(),
             traffic: false,
             peer_finished_seen: false,
@@ -252,6 +256,11 @@ impl Connection {
     /// Starts a server connection, waiting for a ClientHello.
     pub fn server(config: Arc<ServerConfig>) -> Result<Self, Error> {
         config.common.validate()?;
+        if config.single_use_tickets && config.session_cache.is_none() {
+            return Err(Error::Config(
+                "single-use tickets need a session cache to remember used tickets".into(),
+            ));
+        }
         let common = Common::new(Side::Server, &config.common);
         let state = crate::handshake::server13::start(config);
         Ok(Self {
@@ -302,6 +311,11 @@ impl Connection {
                     got: record.typ.to_string(),
                 });
             }
+            if record.typ == ContentType::Alert && self.peer_alert_may_be_plaintext() {
+                self.check_no_partial_handshake(ContentType::Alert)?;
+                self.handle_alert(&record.payload)?;
+                continue;
+            }
             if record.typ == ContentType::ChangeCipherSpec {
                 self.check_no_partial_handshake(ContentType::ChangeCipherSpec)?;
                 self.handle_change_cipher_spec(&record.payload)?;
@@ -321,6 +335,16 @@ impl Connection {
         Ok(())
     }
 
+    /// A TLS 1.3 server whose peer never got usable keys (it could not process our
+    /// ServerHello) receives that peer's alert in plaintext; it is accepted until the
+    /// first protected record arrives.
+    fn peer_alert_may_be_plaintext(&self) -> bool {
+        self.common.side == Side::Server
+            && self.common.negotiated.version == Some(ProtocolVersion::Tls13)
+            && !self.common.traffic
+            && self.common.decrypter.sequence() == 0
+    }
+
     /// RFC 8446 §5.1: nothing may come between the fragments of a handshake message.
     fn check_no_partial_handshake(&self, got: ContentType) -> Result<(), Error> {
         if self.common.joiner.is_empty() {
@@ -336,6 +360,13 @@ impl Connection {
     fn handle_change_cipher_spec(&mut self, payload: &[u8]) -> Result<(), Error> {
         if self.common.negotiated.version == Some(ProtocolVersion::Tls12) {
             // TLS 1.2: a real protocol step; the state decides whether it is due.
+            // After the handshake there is none due (renegotiation is refused).
+            if self.common.traffic {
+                return Err(Error::UnexpectedMessage {
+                    expected: "application data",
+                    got: "change_cipher_spec".into(),
+                });
+            }
             if payload != [1] {
                 return Err(Error::decode("ChangeCipherSpec"));
             }
@@ -372,6 +403,12 @@ impl Connection {
             fatal: alert.level == AlertLevel::Fatal,
         });
         match alert.description {
+            AlertDescription::CloseNotify if !self.common.traffic => {
+                // The peer gave up before the handshake finished: answer in kind and end.
+                self.common.received_close_notify = true;
+                self.send_close_notify();
+                Err(Error::AlertReceived(AlertDescription::CloseNotify))
+            }
             AlertDescription::CloseNotify => {
                 self.common.received_close_notify = true;
                 Ok(())
@@ -428,7 +465,7 @@ impl Connection {
         self.common
             .tracer
             .emit(|| TraceEvent::ApplicationData { from, bytes: len });
-        self.common.received.extend(payload);
+        self.common.received.push(payload);
         Ok(())
     }
 
@@ -442,9 +479,26 @@ impl Connection {
         self.common.error.is_none() && !self.common.received_close_notify
     }
 
-    /// Takes every TLS byte waiting to be sent.
+    /// Takes every TLS byte waiting to be sent. The next record then needs a new
+    /// buffer; [`Connection::take_tls_into`] and [`Connection::write_tls`] avoid that.
     pub fn take_tls(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.common.sendable)
+    }
+
+    /// Moves every TLS byte waiting to be sent to the end of `out`; returns how many.
+    ///
+    /// When `out` is empty the two buffers are swapped instead of copied: a caller
+    /// that clears `out` after sending and passes it again costs neither a copy nor an
+    /// allocation per record, as both buffers keep their capacity.
+    pub fn take_tls_into(&mut self, out: &mut Vec<u8>) -> usize {
+        let sendable = &mut self.common.sendable;
+        let n = sendable.len();
+        if out.is_empty() {
+            std::mem::swap(out, sendable);
+        } else {
+            out.append(sendable);
+        }
+        n
     }
 
     /// Writes waiting TLS bytes to `wr`; returns how many were written.
@@ -481,11 +535,10 @@ impl Connection {
 
     /// Copies received application data into `buf`; returns the number of bytes.
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
-        let n = buf.len().min(self.common.received.len());
-        for (dst, src) in buf.iter_mut().zip(self.common.received.drain(..n)) {
-            *dst = src;
-        }
-        n
+        let deframer = &mut self.common.deframer;
+        self.common
+            .received
+            .read(buf, |chunk| deframer.recycle(chunk))
     }
 
     /// How many received plaintext bytes wait to be read.
@@ -527,5 +580,117 @@ impl Connection {
     /// Whether a partial record is buffered (the peer stopped mid-record if EOF follows).
     pub fn has_partial_record(&self) -> bool {
         self.common.deframer.has_partial()
+    }
+}
+
+/// Received application data, not yet read: the decrypted records' own buffers,
+/// queued as they are (no copy), then copied out front to back by `read`.
+#[derive(Default)]
+struct Received {
+    chunks: VecDeque<Vec<u8>>,
+    /// How much of the front chunk was already read.
+    offset: usize,
+    /// Unread bytes in all chunks.
+    len: usize,
+}
+
+impl Received {
+    /// Queues a record's plaintext. A small one is appended to the last chunk when it
+    /// fits the spare capacity there, so that floods of tiny records cost no more
+    /// than their bytes.
+    fn push(&mut self, chunk: Vec<u8>) {
+        if chunk.is_empty() {
+            return;
+        }
+        self.len += chunk.len();
+        match self.chunks.back_mut() {
+            Some(last) if last.capacity() - last.len() >= chunk.len() => {
+                last.extend_from_slice(&chunk);
+            }
+            _ => self.chunks.push_back(chunk),
+        }
+    }
+
+    /// Unread bytes.
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Copies as much as fits into `buf`, with one `copy_from_slice` per chunk, and
+    /// hands each chunk read to the end to `done_with` (the deframer reuses it);
+    /// returns how many bytes.
+    fn read(&mut self, buf: &mut [u8], mut done_with: impl FnMut(Vec<u8>)) -> usize {
+        let mut done = 0;
+        while let Some(front) = self.chunks.front() {
+            let src = front.get(self.offset..).unwrap_or_default();
+            let dst = buf.get_mut(done..).unwrap_or_default();
+            let n = src.len().min(dst.len());
+            if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
+                d.copy_from_slice(s);
+            }
+            done += n;
+            self.offset += n;
+            if self.offset < front.len() {
+                break;
+            }
+            if let Some(chunk) = self.chunks.pop_front() {
+                done_with(chunk);
+            }
+            self.offset = 0;
+        }
+        self.len -= done;
+        done
+    }
+}
+
+#[cfg(test)]
+mod received_tests {
+    use super::Received;
+
+    #[test]
+    fn reads_across_chunks_in_order() {
+        let mut r = Received::default();
+        r.push(b"hello ".to_vec());
+        r.push(Vec::new());
+        r.push(b"big world".to_vec());
+        assert_eq!(r.len(), 15);
+        let mut buf = [0u8; 4];
+        assert_eq!(r.read(&mut buf, drop), 4);
+        assert_eq!(&buf, b"hell");
+        let mut buf = [0u8; 8];
+        assert_eq!(r.read(&mut buf, drop), 8);
+        assert_eq!(&buf, b"o big wo");
+        assert_eq!(r.len(), 3);
+        assert_eq!(r.read(&mut [], drop), 0);
+        let mut buf = [0u8; 10];
+        let mut back = Vec::new();
+        assert_eq!(r.read(&mut buf, |c| back.push(c)), 3);
+        assert_eq!(&buf[..3], b"rld");
+        assert_eq!(
+            back,
+            vec![b"big world".to_vec()],
+            "read chunks are handed back"
+        );
+        assert_eq!(r.read(&mut buf, drop), 0);
+        assert_eq!(r.len(), 0);
+        assert!(r.chunks.is_empty());
+    }
+
+    #[test]
+    fn tiny_chunks_share_spare_capacity() {
+        let mut r = Received::default();
+        let mut first = Vec::with_capacity(64);
+        first.extend_from_slice(b"abc");
+        r.push(first);
+        for b in b"defgh" {
+            r.push(vec![*b]);
+        }
+        assert_eq!(r.chunks.len(), 1, "appended to the first chunk's spare");
+        r.push(vec![b'x'; 100]);
+        assert_eq!(r.chunks.len(), 2);
+        let mut buf = [0u8; 108];
+        assert_eq!(r.read(&mut buf, drop), 108);
+        assert_eq!(&buf[..8], b"abcdefgh");
+        assert!(buf[8..].iter().all(|&b| b == b'x'));
     }
 }

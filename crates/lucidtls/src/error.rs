@@ -107,6 +107,8 @@ pub enum Error {
     BadFinished,
     /// The peer's signature (CertificateVerify) did not verify.
     BadSignature,
+    /// A TLS 1.3 PSK binder did not verify (RFC 8446 §4.2.11: decrypt_error).
+    BadPskBinder,
     /// A certificate check failed.
     Certificate {
         /// Which check.
@@ -176,7 +178,7 @@ impl Error {
             Self::InsufficientSecurity(_) => A::InsufficientSecurity,
             Self::InappropriateFallback => A::InappropriateFallback,
             Self::NoApplicationProtocol => A::NoApplicationProtocol,
-            Self::BadFinished | Self::BadSignature => A::DecryptError,
+            Self::BadFinished | Self::BadSignature | Self::BadPskBinder => A::DecryptError,
             Self::Certificate { check, .. } => match check {
                 CertificateCheck::Encoding => A::BadCertificate,
                 CertificateCheck::ChainToTrustAnchor => A::UnknownCa,
@@ -252,6 +254,7 @@ impl fmt::Display for Error {
             Self::InvalidKeyShare(g) => write!(f, "invalid {g} key share"),
             Self::BadFinished => f.write_str("peer's Finished did not verify"),
             Self::BadSignature => f.write_str("peer's handshake signature did not verify"),
+            Self::BadPskBinder => f.write_str("the PSK binder in the ClientHello did not verify"),
             Self::Certificate { check, detail } => {
                 write!(f, "certificate check failed: {check}: {detail}")
             }

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod msgs;
 pub mod pem;
 pub mod record;
+pub mod session;
 pub mod stream;
 pub mod suites;
 pub mod trace;

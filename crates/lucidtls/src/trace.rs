@@ -38,6 +38,34 @@ impl core::fmt::Display for Side {
     }
 }
 
+/// How a session was (or would have been) resumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResumptionMechanism {
+    /// TLS 1.2: the server's session cache, by session id (RFC 5246 §7.3).
+    SessionId,
+    /// TLS 1.2: a session ticket (RFC 5077).
+    Ticket,
+    /// TLS 1.3: a pre-shared key from a NewSessionTicket (RFC 8446 §2.2).
+    Psk,
+}
+
+impl ResumptionMechanism {
+    /// "session id", "ticket" or "psk".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SessionId => "session id",
+            Self::Ticket => "ticket",
+            Self::Psk => "psk",
+        }
+    }
+}
+
+impl core::fmt::Display for ResumptionMechanism {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One step of a connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -202,6 +230,18 @@ pub enum TraceEvent {
         /// Whether it was accepted.
         accepted: bool,
     },
+    /// An offer to resume a session, and its outcome: on the server when it decides,
+    /// on the client when the ServerHello tells.
+    Resumption {
+        /// The version of the resumed session.
+        version: ProtocolVersion,
+        /// Session id, ticket or PSK.
+        mechanism: ResumptionMechanism,
+        /// Whether the session was resumed (an abbreviated handshake follows).
+        accepted: bool,
+        /// Why not, when not accepted (for instance "the ticket has expired").
+        reason: Option<&'static str>,
+    },
     /// A NewSessionTicket.
     NewSessionTicket {
         /// Who sent it.
@@ -250,6 +290,13 @@ impl Tracer {
     /// A tracer that reports to `observer`, if any.
     pub fn new(observer: Option<Arc<dyn Observer>>) -> Self {
         Self { observer }
+    }
+
+    /// Whether someone listens: work done only for events (describing certificates,
+    /// say) can be skipped when not.
+    #[inline]
+    pub fn is_observed(&self) -> bool {
+        self.observer.is_some()
     }
 
     /// Builds and delivers an event, only if someone listens.

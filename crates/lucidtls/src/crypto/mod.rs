@@ -9,6 +9,7 @@
 mod hkdf;
 mod secret;
 
+pub(crate) use hkdf::sign_lists;
 pub use hkdf::{hkdf_expand, hkdf_expand_label, hkdf_extract};
 pub use secret::{Secret, SharedSecret};
 
@@ -79,6 +80,36 @@ pub trait Hash: Send + Sync + Debug {
     }
     /// HMAC over the concatenation of `parts`.
     fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> Digest;
+    /// Prepares `key` for several HMACs, as HKDF-Expand and the TLS 1.2 PRF compute
+    /// one per output block with the same key.
+    ///
+    /// The default keeps a copy of the key and calls [`Hash::hmac`] for each MAC;
+    /// providers override it to absorb the key once (the inner and outer padded keys)
+    /// and start every MAC from that state.
+    fn hmac_key<'a>(&'a self, key: &[u8]) -> Box<dyn HmacKey + 'a> {
+        Box::new(PlainHmacKey {
+            hash: self,
+            key: Secret::from_slice(key),
+        })
+    }
+}
+
+/// A keyed HMAC, ready to MAC many messages (see [`Hash::hmac_key`]).
+pub trait HmacKey: Send + Sync {
+    /// HMAC over the concatenation of `parts`.
+    fn sign(&self, parts: &[&[u8]]) -> Digest;
+}
+
+/// [`Hash::hmac_key`]'s default: the key, and [`Hash::hmac`] for every MAC.
+struct PlainHmacKey<'a, H: ?Sized> {
+    hash: &'a H,
+    key: Secret,
+}
+
+impl<H: Hash + ?Sized> HmacKey for PlainHmacKey<'_, H> {
+    fn sign(&self, parts: &[&[u8]]) -> Digest {
+        self.hash.hmac(self.key.expose(), parts)
+    }
 }
 
 /// A record-protection AEAD algorithm.
@@ -96,6 +127,30 @@ pub trait AeadKey: Send + Sync {
     /// Decrypts `buf` (ciphertext followed by tag) in place and returns the plaintext length.
     /// Any failure is [`Error::BadRecordMac`].
     fn open(&self, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> Result<usize, Error>;
+    /// Encrypts `buf[start..]` in place and appends the tag to `buf`; `buf[..start]`
+    /// (say, a record header already written) is left as it is. This lets the record
+    /// layer seal straight into its output buffer. On failure `buf` may hold partly
+    /// encrypted bytes after `start`: the caller discards them.
+    ///
+    /// The default moves the tail out and back around [`AeadKey::seal`]; providers
+    /// override it to seal without those copies.
+    fn seal_in_place_append_tag(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<(), Error> {
+        if start > buf.len() {
+            return Err(Error::Internal(
+                "AEAD seal starts past the end of the buffer",
+            ));
+        }
+        let mut tail = buf.split_off(start);
+        let sealed = self.seal(nonce, aad, &mut tail);
+        buf.extend_from_slice(&tail);
+        sealed
+    }
 }
 
 /// A key-exchange group: (EC)DH or a KEM, including hybrids.

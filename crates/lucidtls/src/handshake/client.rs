@@ -9,11 +9,16 @@ use crate::conn::Common;
 use crate::crypto::ActiveKx;
 use crate::enums::{CipherSuite, HandshakeType, ProtocolVersion, PskKeyExchangeMode};
 use crate::error::{CertificateCheck, Error};
+use crate::keys::tls13::EarlySecret;
 use crate::msgs::server_hello::{DOWNGRADE_TLS11, DOWNGRADE_TLS12};
-use crate::msgs::{ClientHello, Extension, Extensions, HandshakeBody, KeyShareEntry, ServerHello};
+use crate::msgs::{
+    ClientHello, Extension, Extensions, HandshakeBody, KeyShareEntry, PskIdentity, PskOffer,
+    ServerHello,
+};
+use crate::session::{Tls12Session, Tls13Ticket};
 use crate::suites::{tls12_suite, tls13_suite, Bulk};
 use crate::trace::{Side, TraceEvent};
-use crate::verify::{self, VerifiedServerChain};
+use crate::verify::{self, SignatureVerified, VerifiedServerChain};
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::sync::Arc;
 
@@ -26,6 +31,12 @@ pub(crate) struct HelloState {
     pub(crate) key_shares: Vec<Box<dyn ActiveKx>>,
     pub(crate) hello: ClientHello,
     pub(crate) hello_bytes: Vec<u8>,
+    /// The name sessions are stored under: the DNS name, or the IP address as text.
+    pub(crate) store_name: String,
+    /// The TLS 1.2 session we offer to resume (by session id, or by its ticket).
+    pub(crate) resuming12: Option<Tls12Session>,
+    /// The TLS 1.3 ticket we offer as a PSK.
+    pub(crate) resuming13: Option<Tls13Ticket>,
 }
 
 /// Begins the handshake: sends the first ClientHello.
@@ -37,9 +48,20 @@ pub(crate) fn start(
     let provider = &config.common.provider;
     let mut random = [0u8; 32];
     provider.fill_random(&mut random)?;
-    // A non-empty legacy session id puts us in middlebox-compatibility mode (RFC 8446 D.4).
-    let mut session_id = vec![0u8; 32];
-    provider.fill_random(&mut session_id)?;
+    let store_name = server_name.to_str().into_owned();
+    let (resuming12, resuming13) = sessions_to_offer(&config, &store_name);
+    // A TLS 1.2 session resumed by id puts its id here (RFC 5246 §7.4.1.2; RFC 8446
+    // §4.1.2 asks the same of a TLS 1.3 client). Otherwise a random id: with a ticket
+    // it is how we recognise that the server accepted it (RFC 5077 §3.4), and a
+    // non-empty id puts TLS 1.3 in middlebox-compatibility mode (RFC 8446 D.4).
+    let session_id = match &resuming12 {
+        Some(s) if s.ticket().is_empty() => s.session_id().to_vec(),
+        _ => {
+            let mut id = vec![0u8; 32];
+            provider.fill_random(&mut id)?;
+            id
+        }
+    };
     let mut key_shares = Vec::new();
     for group in config.common.groups.iter().take(config.key_shares.max(1)) {
         let kx = provider
@@ -56,12 +78,55 @@ pub(crate) fn start(
         key_shares,
         hello: placeholder_hello(),
         hello_bytes: Vec::new(),
+        store_name,
+        resuming12,
+        resuming13,
     };
-    send_client_hello(cx, &mut state, None)?;
+    send_client_hello(cx, &mut state, None, None)?;
     Ok(Box::new(ExpectServerHello {
         hello: state,
         retried: None,
     }))
+}
+
+/// Step 0: the sessions we can offer — the TLS 1.2 session and the newest TLS 1.3
+/// ticket stored for this server, still fresh, and usable with the suites we offer
+/// (TLS 1.2: the session's own suite; TLS 1.3: any suite with the ticket's hash).
+/// Expired or unusable tickets are dropped: each is taken out of the store.
+fn sessions_to_offer(
+    config: &ClientConfig,
+    name: &str,
+) -> (Option<Tls12Session>, Option<Tls13Ticket>) {
+    let common = &config.common;
+    let Some(store) = config.session_store.as_ref().filter(|_| config.resumption) else {
+        return (None, None);
+    };
+    let now = (common.time)();
+    let tls12 = if common.supports(ProtocolVersion::Tls12) {
+        store.get_tls12(name).filter(|s| {
+            !s.is_expired(now)
+                && s.extended_master_secret()
+                && common.cipher_suites.contains(&s.cipher_suite())
+        })
+    } else {
+        None
+    };
+    let mut tls13 = None;
+    if common.supports(ProtocolVersion::Tls13) {
+        while let Some(t) = store.take_tls13(name) {
+            let hash = tls13_suite(t.cipher_suite()).map(|s| s.hash);
+            let usable = common
+                .cipher_suites
+                .iter()
+                .filter_map(|s| tls13_suite(*s))
+                .any(|s| Some(s.hash) == hash);
+            if usable && !t.is_expired(now) {
+                tls13 = Some(t);
+                break;
+            }
+        }
+    }
+    (tls12, tls13)
 }
 
 fn placeholder_hello() -> ClientHello {
@@ -76,11 +141,15 @@ fn placeholder_hello() -> ClientHello {
 }
 
 /// Step 1: ClientHello — versions, random, suites, and the extensions that carry
-/// our key shares and capabilities.
+/// our key shares and capabilities; the session or ticket we offer to resume, and
+/// for a TLS 1.3 PSK its binder. After a HelloRetryRequest, `retry_transcript` is
+/// the transcript so far (message_hash(ClientHello1), HelloRetryRequest), which the
+/// new binder covers too.
 pub(crate) fn send_client_hello(
     cx: &mut Common,
     st: &mut HelloState,
     cookie: Option<Vec<u8>>,
+    retry_transcript: Option<&Transcript>,
 ) -> Result<(), Error> {
     let common = &st.config.common;
     let mut ext = Extensions::default();
@@ -108,9 +177,11 @@ pub(crate) fn send_client_hello(
                 })
                 .collect(),
         ));
-        ext.push(Extension::PskKeyExchangeModes(vec![
-            PskKeyExchangeMode::PskDheKe,
-        ]));
+        let mut modes = vec![PskKeyExchangeMode::PskDheKe];
+        if st.config.psk_ke_allowed {
+            modes.push(PskKeyExchangeMode::PskKe);
+        }
+        ext.push(Extension::PskKeyExchangeModes(modes));
     }
     if tls12 {
         // TLS 1.2 capabilities: uncompressed points only (RFC 8422 §5.1.2), the
@@ -126,6 +197,11 @@ pub(crate) fn send_client_hello(
         if common.encrypt_then_mac && offers_cbc {
             ext.push(Extension::EncryptThenMac);
         }
+        // RFC 5077 §3.2: empty to ask for a ticket, or the ticket we resume with.
+        if st.config.resumption && st.config.session_store.is_some() {
+            let ticket = st.resuming12.as_ref().map(|s| s.ticket().to_vec());
+            ext.push(Extension::SessionTicket(ticket.unwrap_or_default()));
+        }
     }
     if !common.alpn_protocols.is_empty() {
         ext.push(Extension::Alpn(common.alpn_protocols.clone()));
@@ -133,13 +209,32 @@ pub(crate) fn send_client_hello(
     if let Some(cookie) = cookie {
         ext.push(Extension::Cookie(cookie));
     }
+    // RFC 8446 §4.2.11: pre_shared_key goes last; its binder is filled in below.
+    let psk = match &st.resuming13 {
+        Some(t) if tls13 => {
+            let hash = common.provider.hash(
+                tls13_suite(t.cipher_suite())
+                    .ok_or(Error::Internal("stored ticket with a non-TLS 1.3 suite"))?
+                    .hash,
+            );
+            ext.push(Extension::PreSharedKeyOffer(PskOffer {
+                identities: vec![PskIdentity {
+                    identity: t.ticket().to_vec(),
+                    obfuscated_ticket_age: t.obfuscated_age((common.time)()),
+                }],
+                binders: vec![vec![0; hash.algorithm().output_len()]],
+            }));
+            Some((hash, t.psk.clone()))
+        }
+        _ => None,
+    };
     let offered_suites = common
         .cipher_suites
         .iter()
         .copied()
         .filter(|s| (tls13 && tls13_suite(*s).is_some()) || (tls12 && tls12_suite(*s).is_some()))
         .collect();
-    let hello = ClientHello {
+    let mut hello = ClientHello {
         legacy_version: ProtocolVersion::Tls12.to_wire(),
         random: st.random,
         session_id: st.session_id.clone(),
@@ -147,6 +242,10 @@ pub(crate) fn send_client_hello(
         compression_methods: vec![0],
         extensions: ext,
     };
+    if let Some((hash, secret)) = psk {
+        let binder = psk_binder(hash, &secret, &hello, retry_transcript)?;
+        hello.set_psk_binders(vec![binder]);
+    }
     let bytes = hello.encode();
     cx.send_handshake(&bytes)?;
     cx.tracer.emit(|| TraceEvent::ClientHello {
@@ -166,6 +265,25 @@ pub(crate) fn send_client_hello(
     st.hello = hello;
     st.hello_bytes = bytes;
     Ok(())
+}
+
+/// The PSK binder (RFC 8446 §4.2.11.2): an HMAC keyed from the PSK over the
+/// transcript through this ClientHello, cut before the binders.
+fn psk_binder(
+    hash: &'static dyn crate::crypto::Hash,
+    psk: &crate::crypto::Secret,
+    hello: &ClientHello,
+    retry_transcript: Option<&Transcript>,
+) -> Result<Vec<u8>, Error> {
+    let truncated = hello
+        .encode_for_binders()
+        .ok_or(Error::Internal("pre_shared_key is not the last extension"))?;
+    let digest = match retry_transcript {
+        Some(t) => t.hash_with(&truncated),
+        None => hash.hash(&truncated),
+    };
+    let binder = EarlySecret::new(hash, Some(psk.expose())).resumption_binder(&digest);
+    Ok(binder.as_ref().to_vec())
 }
 
 pub(crate) struct ExpectServerHello {
@@ -260,6 +378,17 @@ pub(crate) fn summarize_chain(chain: &[CertificateDer<'static>]) -> Vec<String> 
 pub(crate) enum ServerIdentity {
     Verified(Box<VerifiedServerChain>),
     Unverified,
+}
+
+/// How the server proved who it is in this handshake; the TLS 1.3 Finished state
+/// holds one, so it cannot be reached without either.
+#[allow(dead_code)]
+pub(crate) enum ServerAuthenticated {
+    /// Its chain was checked and its key signed the transcript (CertificateVerify).
+    Signed(ServerIdentity, SignatureVerified),
+    /// Resumption: it selected our PSK, which only the server authenticated when the
+    /// session began can hold; its Finished, checked next, proves it does.
+    Resumed,
 }
 
 /// Step: certificate validation — chain, validity, usage, name — each check traced.

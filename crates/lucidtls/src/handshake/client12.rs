@@ -1,7 +1,10 @@
 //! The TLS 1.2 client, in the order of the classic handshake (RFC 5246 §7.3):
 //! ServerHello → Certificate → ServerKeyExchange → CertificateRequest? →
 //! ServerHelloDone → Certificate? → ClientKeyExchange → CertificateVerify? →
-//! ChangeCipherSpec → Finished → the server's ChangeCipherSpec and Finished.
+//! ChangeCipherSpec → Finished → the server's NewSessionTicket?, ChangeCipherSpec and
+//! Finished. Resuming (RFC 5246 §7.3, RFC 5077 §3.1), the server answers the
+//! ServerHello with NewSessionTicket?, ChangeCipherSpec and Finished at once, and our
+//! ChangeCipherSpec and Finished come last.
 
 use super::client::{summarize_chain, verify_server_certificate, HelloState, ServerIdentity};
 use super::client_auth::{certificate_type, choose_client_identity, ChosenIdentity};
@@ -12,14 +15,15 @@ use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::Common;
-use crate::enums::{HandshakeType, ProtocolVersion, SignatureScheme};
+use crate::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::error::Error;
 use crate::msgs::{
     tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, Extension,
-    Finished, HandshakeBody, ServerHello, ServerHelloDone, ServerKeyExchange,
+    Finished, HandshakeBody, NewSessionTicket12, ServerHello, ServerHelloDone, ServerKeyExchange,
 };
+use crate::session::{Tls12Session, DEFAULT_TLS12_LIFETIME};
 use crate::suites::{tls12_suite, Authentication, Bulk, KeyExchange, Tls12Suite};
-use crate::trace::{Side, TraceEvent};
+use crate::trace::{ResumptionMechanism, Side, TraceEvent};
 use crate::verify::{self, SignatureVerified};
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::sync::Arc;
@@ -34,6 +38,16 @@ struct Handshake12 {
     server_random: [u8; 32],
     extended_master_secret: bool,
     encrypt_then_mac: bool,
+    /// The session id in the ServerHello.
+    session_id: Vec<u8>,
+    /// The name sessions are stored under.
+    store_name: String,
+    /// The server announced a NewSessionTicket (empty session_ticket in its hello).
+    ticket_expected: bool,
+    /// The NewSessionTicket it sent.
+    new_ticket: Option<NewSessionTicket12>,
+    /// The session being resumed (abbreviated handshake).
+    resumed: Option<Tls12Session>,
 }
 
 /// Step 2 (TLS 1.2): the ServerHello — suite, random, and which extensions the
@@ -58,9 +72,21 @@ pub(crate) fn handle_server_hello(
     }
     let mut extended_master_secret = false;
     let mut encrypt_then_mac = false;
+    let mut ticket_expected = false;
     for e in &sh.extensions.0 {
         match e {
             Extension::ExtendedMasterSecret => extended_master_secret = true,
+            Extension::SessionTicket(ticket)
+                if hello.hello.extensions.has(ExtensionType::SessionTicket) =>
+            {
+                // RFC 5077 §3.2: the server's is empty; a NewSessionTicket will follow.
+                if !ticket.is_empty() {
+                    return Err(Error::IllegalParameter(
+                        "non-empty session_ticket in ServerHello",
+                    ));
+                }
+                ticket_expected = true;
+            }
             Extension::EncryptThenMac if hello.hello.extensions.has(e.typ()) => {
                 // RFC 7366 §2: meaningful only for CBC; an AEAD suite ignores it.
                 encrypt_then_mac = matches!(suite.bulk, Bulk::Cbc(_));
@@ -99,6 +125,7 @@ pub(crate) fn handle_server_hello(
             "server does not support the extended master secret",
         ));
     }
+    let resumed = check_resumption(cx, &hello, &sh, extended_master_secret, encrypt_then_mac)?;
     cx.allow_tls12_records();
     cx.negotiated.version = Some(ProtocolVersion::Tls12);
     cx.negotiated.cipher_suite = Some(suite.suite);
@@ -115,25 +142,93 @@ pub(crate) fn handle_server_hello(
         extensions: sh.extensions.types(),
     });
     let mut transcript = Transcript::new(config.common.provider.hash(suite.prf));
-    if !config.client_identities.is_empty() {
+    if !config.client_identities.is_empty() && resumed.is_none() {
         // Should the server ask for our certificate, CertificateVerify signs the
         // messages themselves; dropped once we know it did not.
         transcript.keep_messages();
     }
     transcript.add(&hello.hello_bytes);
     transcript.add(&msg.bytes);
-    Ok(Box::new(ExpectCertificate {
-        hs: Handshake12 {
-            config,
-            server_name: hello.server_name,
-            suite,
-            transcript,
-            client_random: hello.random,
-            server_random: sh.random,
-            extended_master_secret,
-            encrypt_then_mac,
-        },
-    }))
+    let hs = Handshake12 {
+        config,
+        server_name: hello.server_name,
+        suite,
+        transcript,
+        client_random: hello.random,
+        server_random: sh.random,
+        extended_master_secret,
+        encrypt_then_mac,
+        session_id: sh.session_id,
+        store_name: hello.store_name,
+        ticket_expected,
+        new_ticket: None,
+        resumed,
+    };
+    match &hs.resumed {
+        Some(stored) => {
+            // The abbreviated handshake: the session's master secret, fresh keys.
+            let session = Session12::resume(
+                cx,
+                hs.config.common.provider.clone(),
+                suite,
+                (hs.client_random, hs.server_random),
+                stored.master_secret.clone(),
+                encrypt_then_mac,
+            );
+            cx.negotiated.resumed = true;
+            cx.negotiated.peer_certificates = stored.peer_certificates().to_vec();
+            Ok(Box::new(ExpectChangeCipherSpec { hs, session }))
+        }
+        None => Ok(Box::new(ExpectCertificate { hs })),
+    }
+}
+
+/// Step 2a: did the server resume the session we offered? It did when it echoed the
+/// session id we sent (RFC 5246 §7.4.1.3; with a ticket, the random id we sent along,
+/// RFC 5077 §3.4). A resumption must keep the session's suite and Encrypt-then-MAC
+/// setting (illegal_parameter otherwise) and, the session having used the extended
+/// master secret, must use it again (RFC 7627 §5.3: handshake_failure).
+fn check_resumption(
+    cx: &mut Common,
+    hello: &HelloState,
+    sh: &ServerHello,
+    extended_master_secret: bool,
+    encrypt_then_mac: bool,
+) -> Result<Option<Tls12Session>, Error> {
+    let Some(offered) = &hello.resuming12 else {
+        return Ok(None);
+    };
+    let accepted = !sh.session_id.is_empty() && sh.session_id == hello.session_id;
+    let mechanism = if offered.ticket().is_empty() {
+        ResumptionMechanism::SessionId
+    } else {
+        ResumptionMechanism::Ticket
+    };
+    cx.tracer.emit(|| TraceEvent::Resumption {
+        version: ProtocolVersion::Tls12,
+        mechanism,
+        accepted,
+        reason: (!accepted).then_some("the server began a new session"),
+    });
+    if !accepted {
+        return Ok(None);
+    }
+    if sh.cipher_suite != offered.cipher_suite() {
+        return Err(Error::IllegalParameter(
+            "server resumed the session with another cipher suite",
+        ));
+    }
+    if !extended_master_secret {
+        return Err(Error::HandshakeFailure(
+            "server resumed without the extended master secret (RFC 7627 §5.3)",
+        ));
+    }
+    if encrypt_then_mac != offered.encrypt_then_mac() {
+        return Err(Error::IllegalParameter(
+            "server changed Encrypt-then-MAC when resuming",
+        ));
+    }
+    Ok(Some(offered.clone()))
 }
 
 struct ExpectCertificate {
@@ -373,21 +468,27 @@ impl ExpectServerHelloDone {
             hs.extended_master_secret.then_some(session_hash.as_ref()),
             hs.encrypt_then_mac,
         );
-        cx.send_change_cipher_spec()?;
-        session.install_encrypter(cx)?;
-        let verify_data = session.verify_data(Side::Client, hs.transcript.current().as_ref());
-        let fin = Finished {
-            verify_data: verify_data.to_vec(),
-        }
-        .encode();
-        hs.transcript.add(&fin);
-        cx.send_handshake(&fin)?;
-        cx.tracer.emit(|| TraceEvent::Finished {
-            from: Side::Client,
-            verified: false,
-        });
+        send_finished(cx, &mut hs, &session)?;
         Ok(Box::new(ExpectChangeCipherSpec { hs, session }))
     }
+}
+
+/// Step 7: our ChangeCipherSpec, then our Finished under the new keys.
+fn send_finished(cx: &mut Common, hs: &mut Handshake12, session: &Session12) -> Result<(), Error> {
+    cx.send_change_cipher_spec()?;
+    session.install_encrypter(cx)?;
+    let verify_data = session.verify_data(Side::Client, hs.transcript.current().as_ref());
+    let fin = Finished {
+        verify_data: verify_data.to_vec(),
+    }
+    .encode();
+    hs.transcript.add(&fin);
+    cx.send_handshake(&fin)?;
+    cx.tracer.emit(|| TraceEvent::Finished {
+        from: Side::Client,
+        verified: false,
+    });
+    Ok(())
 }
 
 /// Step 6a (when asked): our Certificate — the identity issued by an authority the
@@ -446,22 +547,54 @@ struct ExpectChangeCipherSpec {
 impl State for ExpectChangeCipherSpec {
     fn handle(
         self: Box<Self>,
-        _cx: &mut Common,
+        cx: &mut Common,
         msg: HandshakeMessage,
     ) -> Result<Box<dyn State>, Error> {
+        if msg.typ == HandshakeType::NewSessionTicket
+            && self.hs.ticket_expected
+            && self.hs.new_ticket.is_none()
+        {
+            return self.handle_new_session_ticket(cx, msg);
+        }
         Err(unexpected("ChangeCipherSpec", &msg))
     }
 
-    /// Step 7: the server's ChangeCipherSpec — its records are protected from here on.
+    /// Step 8: the server's ChangeCipherSpec — its records are protected from here on.
     fn handle_change_cipher_spec(
         self: Box<Self>,
         cx: &mut Common,
     ) -> Result<Box<dyn State>, Error> {
+        if self.hs.ticket_expected && self.hs.new_ticket.is_none() {
+            // RFC 5077 §3.3: announced in the ServerHello, so it must come.
+            return Err(Error::UnexpectedMessage {
+                expected: "NewSessionTicket",
+                got: "change_cipher_spec".into(),
+            });
+        }
         self.session.install_decrypter(cx)?;
         Ok(Box::new(ExpectFinished {
             hs: self.hs,
             session: self.session,
         }))
+    }
+}
+
+impl ExpectChangeCipherSpec {
+    /// Step 7a: NewSessionTicket (RFC 5077 §3.3) — the ticket to resume with next
+    /// time. It is part of the transcript the server's Finished covers.
+    fn handle_new_session_ticket(
+        mut self: Box<Self>,
+        cx: &mut Common,
+        msg: HandshakeMessage,
+    ) -> Result<Box<dyn State>, Error> {
+        let nst = NewSessionTicket12::decode(msg.body())?;
+        self.hs.transcript.add(&msg.bytes);
+        cx.tracer.emit(|| TraceEvent::NewSessionTicket {
+            from: Side::Server,
+            lifetime: nst.lifetime_hint,
+        });
+        self.hs.new_ticket = Some(nst);
+        Ok(self)
     }
 }
 
@@ -471,7 +604,8 @@ struct ExpectFinished {
 }
 
 impl State for ExpectFinished {
-    /// Step 8: the server's Finished, proving it derived the same master secret.
+    /// Step 9: the server's Finished, proving it derived the same master secret;
+    /// resuming, our ChangeCipherSpec and Finished follow.
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
@@ -481,9 +615,10 @@ impl State for ExpectFinished {
             return Err(unexpected("Finished", &msg));
         }
         let fin = Finished::decode(msg.body())?;
+        let mut hs = self.hs;
         let expected = self
             .session
-            .verify_data(Side::Server, self.hs.transcript.current().as_ref());
+            .verify_data(Side::Server, hs.transcript.current().as_ref());
         let verified = verify_finished(&expected, &fin.verify_data);
         cx.tracer.emit(|| TraceEvent::Finished {
             from: Side::Server,
@@ -491,12 +626,17 @@ impl State for ExpectFinished {
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
+        hs.transcript.add(&msg.bytes);
+        if hs.resumed.is_some() {
+            send_finished(cx, &mut hs, &self.session)?;
+        }
+        remember_session(cx, &hs, &self.session);
         let alpn = cx
             .negotiated
             .alpn
             .as_ref()
             .map(|a| String::from_utf8_lossy(a).into_owned());
-        let (suite, group) = (self.hs.suite.suite, cx.negotiated.group);
+        let (suite, group) = (hs.suite.suite, cx.negotiated.group);
         cx.tracer.emit(|| TraceEvent::HandshakeComplete {
             version: ProtocolVersion::Tls12,
             cipher_suite: suite,
@@ -506,4 +646,45 @@ impl State for ExpectFinished {
         cx.start_traffic()?;
         Ok(Box::new(Traffic12::new(Side::Client)))
     }
+}
+
+/// After the handshake: keep the session for next time — its id, its ticket (a new
+/// one replaces the old, RFC 5077 §3.3) — but only if it used the extended master
+/// secret (RFC 7627 §5.3) and the server gave a way back (an id or a ticket).
+fn remember_session(cx: &Common, hs: &Handshake12, session: &Session12) {
+    let config = &hs.config;
+    let Some(store) = config.session_store.as_ref().filter(|_| config.resumption) else {
+        return;
+    };
+    let now = (config.common.time)().as_secs();
+    let (ticket, lifetime, created) = match (&hs.new_ticket, &hs.resumed) {
+        (Some(nst), _) if !nst.ticket.is_empty() => {
+            let hint = match nst.lifetime_hint {
+                0 => DEFAULT_TLS12_LIFETIME,
+                hint => hint,
+            };
+            (nst.ticket.clone(), hint, now)
+        }
+        (_, Some(old)) => (old.ticket().to_vec(), old.lifetime, old.created),
+        _ => (Vec::new(), DEFAULT_TLS12_LIFETIME, now),
+    };
+    if !hs.extended_master_secret || (ticket.is_empty() && hs.session_id.is_empty()) {
+        store.remove_tls12(&hs.store_name);
+        return;
+    }
+    store.put_tls12(
+        &hs.store_name,
+        Tls12Session {
+            server_name: hs.store_name.clone(),
+            session_id: hs.session_id.clone(),
+            ticket,
+            master_secret: session.master_secret.clone(),
+            cipher_suite: session.suite.suite,
+            extended_master_secret: true,
+            encrypt_then_mac: session.encrypt_then_mac,
+            created,
+            lifetime,
+            peer_certificates: cx.negotiated.peer_certificates.clone(),
+        },
+    );
 }

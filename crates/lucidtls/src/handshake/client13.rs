@@ -4,10 +4,10 @@
 
 use super::client::{
     send_client_hello, summarize_chain, verify_server_certificate, ExpectServerHello, HelloState,
-    ServerIdentity,
+    ServerAuthenticated, ServerIdentity,
 };
 use super::client_auth::choose_client_identity;
-use super::traffic13::Traffic13;
+use super::traffic13::{TicketSink, Traffic13};
 use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
 use crate::config::{CertifiedKey, ClientConfig};
@@ -21,8 +21,8 @@ use crate::msgs::{
 };
 use crate::record::{Tls13Decrypter, Tls13Encrypter};
 use crate::suites::{tls13_suite, Tls13Suite};
-use crate::trace::{Side, TraceEvent};
-use crate::verify::{self, SignatureVerified};
+use crate::trace::{ResumptionMechanism, Side, TraceEvent};
+use crate::verify;
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::sync::Arc;
 
@@ -73,6 +73,8 @@ impl ExpectServerHello {
                 | Extension::KeyShareEntry(_)
                 | Extension::KeyShareRetry(_)
                 | Extension::Cookie(_) => {}
+                Extension::PreSharedKeySelected(_)
+                    if self.hello.hello.extensions.has(ExtensionType::PreSharedKey) => {}
                 // RFC 8446 §4.2: never offered → unsupported_extension; a known one
                 // that a TLS 1.3 ServerHello may not carry → illegal_parameter.
                 other if !self.hello.hello.extensions.has(other.typ()) => {
@@ -138,9 +140,16 @@ impl ExpectServerHello {
             Transcript::new_after_retry(provider.hash(suite.hash), &self.hello.hello_bytes);
         transcript.add(hrr_bytes);
         cx.negotiated.hello_retry = true;
+        // RFC 8446 §4.1.2: the second ClientHello keeps only a PSK whose hash fits
+        // the suite the server named; its binder is recomputed over the new transcript.
+        if let Some(t) = &self.hello.resuming13 {
+            if tls13_suite(t.cipher_suite()).map(|s| s.hash) != Some(suite.hash) {
+                self.hello.resuming13 = None;
+            }
+        }
         // Middlebox compatibility: a CCS before the second flight.
         cx.send_change_cipher_spec()?;
-        send_client_hello(cx, &mut self.hello, cookie)?;
+        send_client_hello(cx, &mut self.hello, cookie, Some(&transcript))?;
         transcript.add(&self.hello.hello_bytes);
         self.retried = Some((transcript, hrr.cipher_suite));
         Ok(self)
@@ -161,25 +170,40 @@ impl ExpectServerHello {
                 message: HandshakeType::ServerHello,
             });
         }
-        let server_share = sh
-            .extensions
-            .key_share_entry()
-            .ok_or(Error::MissingExtension("key_share in ServerHello"))?;
         let me = *self;
+        let resumed = me.check_psk_selected(cx, &sh, suite)?;
+        let server_share = match (sh.extensions.key_share_entry(), &resumed) {
+            (Some(share), _) => Some(share),
+            // psk_ke: resumption without (EC)DHE, only if we offered it.
+            (None, Some(_)) if me.hello.config.psk_ke_allowed => None,
+            (None, Some(_)) => {
+                return Err(Error::IllegalParameter(
+                    "PSK without key_share, but we offered only psk_dhe_ke",
+                ))
+            }
+            (None, None) => return Err(Error::MissingExtension("key_share in ServerHello")),
+        };
         let HelloState {
             config,
             server_name,
             key_shares,
             hello_bytes,
+            store_name,
             ..
         } = me.hello;
-        let kx = key_shares
-            .into_iter()
-            .find(|k| k.group() == server_share.group)
-            .ok_or(Error::IllegalParameter(
-                "server key share is for a group we did not send",
-            ))?;
-        let group = kx.group();
+        let kx = match server_share {
+            Some(share) => Some((
+                key_shares
+                    .into_iter()
+                    .find(|k| k.group() == share.group)
+                    .ok_or(Error::IllegalParameter(
+                        "server key share is for a group we did not send",
+                    ))?,
+                share.share.clone(),
+            )),
+            None => None,
+        };
+        let group = kx.as_ref().map(|(k, _)| k.group());
         let provider = config.common.provider.clone();
         let hash = provider.hash(suite.hash);
         let mut transcript = match me.retried {
@@ -193,20 +217,32 @@ impl ExpectServerHello {
         transcript.add(sh_bytes);
         cx.negotiated.version = Some(ProtocolVersion::Tls13);
         cx.negotiated.cipher_suite = Some(suite.suite);
-        cx.negotiated.group = Some(group);
+        cx.negotiated.group = group;
         cx.tracer.emit(|| TraceEvent::ServerHello {
             from: Side::Server,
             version: ProtocolVersion::Tls13,
             random: sh.random,
             session_id: sh.session_id.clone(),
             cipher_suite: suite.suite,
-            group: Some(group),
+            group,
             extensions: sh.extensions.types(),
         });
 
-        let shared = kx.complete(&server_share.share)?;
-        cx.tracer.emit(|| TraceEvent::KeyExchange { group });
-        let handshake_secret = EarlySecret::new(hash, None).into_handshake(&shared);
+        // The key schedule starts from the PSK when the server took it.
+        let early = EarlySecret::new(hash, resumed.as_ref().map(|t| t.psk.expose()));
+        let handshake_secret = match kx {
+            Some((kx, share)) => {
+                let group = kx.group();
+                let shared = kx.complete(&share)?;
+                cx.tracer.emit(|| TraceEvent::KeyExchange { group });
+                early.into_handshake(&shared)
+            }
+            None => early.into_handshake_without_dhe(),
+        };
+        if let Some(t) = &resumed {
+            cx.negotiated.resumed = true;
+            cx.negotiated.peer_certificates = t.peer_certificates().to_vec();
+        }
         let hello_hash = transcript.current();
         let client_hs = handshake_secret.client_traffic(&hello_hash);
         let server_hs = handshake_secret.server_traffic(&hello_hash);
@@ -228,13 +264,54 @@ impl ExpectServerHello {
             hs: Handshake13 {
                 config,
                 server_name,
+                store_name,
                 suite,
                 transcript,
                 handshake_secret,
                 client_hs,
                 server_hs,
+                resumed: resumed.is_some(),
             },
         }))
+    }
+
+    /// Step 2b: pre_shared_key in the ServerHello — the server resumes with our
+    /// ticket. RFC 8446 §4.2.11: the index must be one we offered and the suite's hash
+    /// the PSK's (else illegal_parameter). Returns the ticket when it was taken.
+    fn check_psk_selected(
+        &self,
+        cx: &mut Common,
+        sh: &ServerHello,
+        suite: Tls13Suite,
+    ) -> Result<Option<crate::session::Tls13Ticket>, Error> {
+        let offered = match &self.hello.resuming13 {
+            Some(t) if self.hello.hello.extensions.has(ExtensionType::PreSharedKey) => t,
+            _ => return Ok(None),
+        };
+        let selected = sh.extensions.psk_selected().copied();
+        cx.tracer.emit(|| TraceEvent::Resumption {
+            version: ProtocolVersion::Tls13,
+            mechanism: ResumptionMechanism::Psk,
+            accepted: selected.is_some(),
+            reason: selected
+                .is_none()
+                .then_some("the server did not select our PSK"),
+        });
+        let Some(index) = selected else {
+            return Ok(None);
+        };
+        // We offer exactly one identity.
+        if index != 0 {
+            return Err(Error::IllegalParameter(
+                "server selected a PSK identity we did not offer",
+            ));
+        }
+        if tls13_suite(offered.cipher_suite()).map(|s| s.hash) != Some(suite.hash) {
+            return Err(Error::IllegalParameter(
+                "server selected a suite whose hash is not the PSK's",
+            ));
+        }
+        Ok(Some(offered.clone()))
     }
 }
 
@@ -280,11 +357,15 @@ pub(crate) fn install_encrypter(
 struct Handshake13 {
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
+    /// The name tickets are stored under.
+    store_name: String,
     suite: Tls13Suite,
     transcript: Transcript,
     handshake_secret: HandshakeSecret,
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
+    /// The server took our PSK: no Certificate or CertificateVerify follow.
+    resumed: bool,
 }
 
 struct ExpectEncryptedExtensions {
@@ -333,6 +414,15 @@ impl State for ExpectEncryptedExtensions {
             extensions: ee.extensions.types(),
             alpn,
         });
+        if self.hs.resumed {
+            // RFC 8446 §2.2: a PSK handshake has no Certificate, CertificateVerify or
+            // CertificateRequest; the server's Finished comes next.
+            return Ok(Box::new(ExpectFinished {
+                hs: self.hs,
+                _server: ServerAuthenticated::Resumed,
+                client_auth_requested: None,
+            }));
+        }
         Ok(Box::new(ExpectCertificate {
             hs: self.hs,
             client_auth_requested: None,
@@ -467,8 +557,7 @@ impl State for ExpectCertificateVerify {
         self.hs.transcript.add(&msg.bytes);
         Ok(Box::new(ExpectFinished {
             hs: self.hs,
-            _identity: self.verified,
-            _signature: signature,
+            _server: ServerAuthenticated::Signed(self.verified, signature),
             client_auth_requested: self.client_auth_requested,
         }))
     }
@@ -476,8 +565,7 @@ impl State for ExpectCertificateVerify {
 
 struct ExpectFinished {
     hs: Handshake13,
-    _identity: ServerIdentity,
-    _signature: SignatureVerified,
+    _server: ServerAuthenticated,
     client_auth_requested: Option<CertificateRequest13>,
 }
 
@@ -527,7 +615,8 @@ impl State for ExpectFinished {
             send_client_certificate(cx, &hs.config, &mut hs.transcript, request)?;
         }
         send_finished(cx, &mut hs.transcript, &hs.client_hs)?;
-        let _resumption = master.resumption(&hs.transcript.current());
+        // NewSessionTickets will come from the resumption secret, which covers our Finished.
+        let resumption_master = master.resumption(&hs.transcript.current());
         install_encrypter(
             cx,
             &provider,
@@ -548,13 +637,17 @@ impl State for ExpectFinished {
             alpn,
         });
         cx.start_traffic()?;
-        Ok(Box::new(Traffic13::new(
-            Side::Client,
-            provider,
-            hs.suite,
-            client_ap,
-            server_ap,
-        )))
+        let tickets = TicketSink {
+            config: hs.config.clone(),
+            store_name: hs.store_name,
+            resumption_master,
+            alpn: cx.negotiated.alpn.clone(),
+            peer_certificates: cx.negotiated.peer_certificates.clone(),
+        };
+        Ok(Box::new(
+            Traffic13::new(Side::Client, provider, hs.suite, client_ap, server_ap)
+                .with_ticket_sink(tickets),
+        ))
     }
 }
 

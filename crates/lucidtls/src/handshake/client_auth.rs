@@ -23,6 +23,9 @@ pub(crate) enum ClientIdentity {
     Anonymous,
     /// A chain that verified, whose key signed the transcript.
     Verified(Box<VerifiedIdentity>),
+    /// Resumption: the chain that verified (and signed) when the session began,
+    /// carried in our own cache or in a ticket only we can open.
+    Resumed(Vec<CertificateDer<'static>>),
 }
 
 /// The proofs behind [`ClientIdentity::Verified`].
@@ -35,10 +38,14 @@ pub(crate) struct VerifiedIdentity {
 impl ClientIdentity {
     /// Once the client's Finished verified: makes the identity visible through the API.
     pub(crate) fn publish(self, negotiated: &mut Negotiated) {
-        if let Self::Verified(v) = self {
-            negotiated.peer_certificates = v.chain;
-            negotiated.client_identity_verified = true;
-        }
+        let chain = match self {
+            Self::Anonymous => return,
+            Self::Verified(v) => v.chain,
+            Self::Resumed(chain) if chain.is_empty() => return,
+            Self::Resumed(chain) => chain,
+        };
+        negotiated.peer_certificates = chain;
+        negotiated.client_identity_verified = true;
     }
 }
 

@@ -1,7 +1,10 @@
 //! The TLS 1.2 server, in the order of the classic handshake (RFC 5246 §7.3):
 //! ClientHello → ServerHello, Certificate, ServerKeyExchange, CertificateRequest?,
 //! ServerHelloDone → the client's Certificate?, ClientKeyExchange,
-//! CertificateVerify?, ChangeCipherSpec, Finished → our ChangeCipherSpec and Finished.
+//! CertificateVerify?, ChangeCipherSpec, Finished → our NewSessionTicket?,
+//! ChangeCipherSpec and Finished. Resuming a session (by session id, RFC 5246 §7.3, or
+//! ticket, RFC 5077 §3.1): ClientHello → ServerHello, NewSessionTicket?,
+//! ChangeCipherSpec, Finished → the client's ChangeCipherSpec and Finished.
 
 use super::client_auth::{
     acceptable_authorities, handle_client_certificate, ClientChain, ClientIdentity,
@@ -21,11 +24,12 @@ use crate::msgs::certificate_request12::{ECDSA_SIGN, RSA_SIGN};
 use crate::msgs::server_hello::DOWNGRADE_TLS12;
 use crate::msgs::{
     tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, ClientHello,
-    Extension, Extensions, Finished, HandshakeBody, ServerHello, ServerHelloDone,
-    ServerKeyExchange,
+    Extension, Extensions, Finished, HandshakeBody, NewSessionTicket12, ServerHello,
+    ServerHelloDone, ServerKeyExchange,
 };
+use crate::session::server::{cache_key, ServerSession, CACHE_SESSION_ID};
 use crate::suites::{tls12_suite, Authentication, Bulk, KeyExchange, Policy, Tls12Suite};
-use crate::trace::{Side, TraceEvent};
+use crate::trace::{ResumptionMechanism, Side, TraceEvent};
 use std::sync::Arc;
 
 /// What the server decided from the ClientHello.
@@ -36,6 +40,13 @@ struct Choices {
     alpn: Option<Vec<u8>>,
     extended_master_secret: bool,
     encrypt_then_mac: bool,
+    /// The session id for the ServerHello: new (empty when the session will not be
+    /// cached), or the client's when resuming.
+    session_id: Vec<u8>,
+    /// Send a NewSessionTicket (the client asked with session_ticket; tickets are on).
+    issue_ticket: bool,
+    /// This is an abbreviated handshake.
+    resumed: bool,
 }
 
 /// The kind of key the server holds, from the schemes it can sign with.
@@ -76,6 +87,9 @@ pub(crate) fn handle_client_hello(
             "non-empty renegotiation_info on the initial handshake",
         ));
     }
+    if let Some(session) = find_session(cx, &config, &ch) {
+        return resume_session(cx, config, ch, ch_bytes, session);
+    }
     let choices = choose(&config, &ch)?;
     cx.allow_tls12_records();
     if let Some(name) = ch.extensions.server_name().cloned().flatten() {
@@ -109,6 +123,156 @@ pub(crate) fn handle_client_hello(
         Box::new(ExpectClientCertificate { next })
     } else {
         Box::new(next)
+    })
+}
+
+/// Step 1b: the session the client offers to resume — a ticket (RFC 5077 §3.4),
+/// else a session id — if we still hold it and may resume it: the same server name,
+/// a suite the client still offers and we still enable, the extended master secret
+/// then and now (RFC 7627 §5.3), the same Encrypt-then-MAC choice, and a client
+/// identity when we require one. Anything else: a full handshake, silently.
+fn find_session(cx: &mut Common, config: &ServerConfig, ch: &ClientHello) -> Option<ServerSession> {
+    let now = (config.common.time)();
+    let offered_ticket = match ch.extensions.get(ExtensionType::SessionTicket) {
+        Some(Extension::SessionTicket(t)) if !t.is_empty() => Some(t),
+        _ => None,
+    };
+    let (mechanism, found) = if let Some(ticket) = offered_ticket {
+        let found = match &config.ticketer {
+            None => Err("tickets are disabled"),
+            Some(t) => t
+                .decrypt(ticket, now)
+                .and_then(|plain| ServerSession::from_bytes(plain.expose()).ok())
+                .ok_or("the ticket is not one of ours, or its key has retired"),
+        };
+        (ResumptionMechanism::Ticket, found)
+    } else if !ch.session_id.is_empty() {
+        let cache = config.session_cache.as_ref()?;
+        let session = cache
+            .get(&cache_key(CACHE_SESSION_ID, &ch.session_id), now)
+            .and_then(|plain| ServerSession::from_bytes(plain.expose()).ok());
+        // A TLS 1.3-capable client sends a random id with every hello: only an id we
+        // know (and that has not expired) counts as an offer.
+        (ResumptionMechanism::SessionId, Ok(session?))
+    } else {
+        return None;
+    };
+    let verdict = found.and_then(|s| resumable(config, ch, &s, now.as_secs()).map(|()| s));
+    cx.tracer.emit(|| TraceEvent::Resumption {
+        version: ProtocolVersion::Tls12,
+        mechanism,
+        accepted: verdict.is_ok(),
+        reason: verdict.as_ref().err().copied(),
+    });
+    verdict.ok()
+}
+
+/// Whether `session` may be resumed with this ClientHello; why not, if not.
+fn resumable(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    session: &ServerSession,
+    now: u64,
+) -> Result<(), &'static str> {
+    if session.version != ProtocolVersion::Tls12 {
+        return Err("the ticket is not a TLS 1.2 session");
+    }
+    if session.is_expired(now) {
+        return Err("the session has expired");
+    }
+    if session.server_name != ch.extensions.server_name().cloned().flatten() {
+        return Err("the session was for another server name");
+    }
+    // RFC 5246 §7.4.1.2: the client must offer the session's suite again.
+    if !ch.cipher_suites.contains(&session.cipher_suite)
+        || !config.common.cipher_suites.contains(&session.cipher_suite)
+    {
+        return Err("the session's cipher suite is not offered or not enabled");
+    }
+    if !session.extended_master_secret || !ch.extensions.has(ExtensionType::ExtendedMasterSecret) {
+        return Err("resumption needs the extended master secret (RFC 7627 §5.3)");
+    }
+    let etm_offered =
+        config.common.encrypt_then_mac && ch.extensions.has(ExtensionType::EncryptThenMac);
+    if session.encrypt_then_mac && !etm_offered {
+        return Err("the session used Encrypt-then-MAC and the client does not offer it");
+    }
+    if config.client_auth.is_required() && session.client_chain.is_empty() {
+        return Err("a client certificate is required and the session had none");
+    }
+    Ok(())
+}
+
+/// The abbreviated handshake (RFC 5246 §7.3): ServerHello echoing the client's
+/// session id, NewSessionTicket when the client takes tickets, then our
+/// ChangeCipherSpec and Finished at once; the client's pair comes last.
+fn resume_session(
+    cx: &mut Common,
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    ch_bytes: &[u8],
+    session: ServerSession,
+) -> Result<Box<dyn State>, Error> {
+    let suite = tls12_suite(session.cipher_suite).ok_or(Error::Internal("resumed suite"))?;
+    let choices = Choices {
+        suite,
+        group: None,
+        scheme: None,
+        alpn: choose_alpn(&config, &ch)?,
+        extended_master_secret: true,
+        encrypt_then_mac: session.encrypt_then_mac,
+        session_id: ch.session_id.clone(),
+        issue_ticket: config.ticketer.is_some() && ch.extensions.has(ExtensionType::SessionTicket),
+        resumed: true,
+    };
+    cx.allow_tls12_records();
+    if let Some(name) = ch.extensions.server_name().cloned().flatten() {
+        cx.negotiated.server_name = Some(name);
+    }
+    let mut transcript = Transcript::new(config.common.provider.hash(suite.prf));
+    transcript.add(ch_bytes);
+    let mut flight = Flight {
+        config: config.clone(),
+        transcript,
+        client_random: ch.random,
+        server_random: [0; 32],
+    };
+    flight.send_server_hello(cx, &ch, &choices)?;
+    cx.negotiated.resumed = true;
+    let keys = Session12::resume(
+        cx,
+        config.common.provider.clone(),
+        suite,
+        (flight.client_random, flight.server_random),
+        session.secret.clone(),
+        session.encrypt_then_mac,
+    );
+    if choices.issue_ticket {
+        // The same session in a fresh ticket (under the current key), keeping its age.
+        flight.send_new_session_ticket(cx, &session)?;
+    }
+    flight.send_finished(cx, &keys)?;
+    Ok(Box::new(ExpectChangeCipherSpec {
+        flight,
+        session: keys,
+        identity: ClientIdentity::Resumed(session.client_chain),
+        choices,
+    }))
+}
+
+/// ALPN (RFC 7301 §3.2): our first protocol the client offers; no overlap is fatal.
+fn choose_alpn(config: &ServerConfig, ch: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
+    let common = &config.common;
+    Ok(match ch.extensions.alpn() {
+        Some(theirs) if !common.alpn_protocols.is_empty() => Some(
+            common
+                .alpn_protocols
+                .iter()
+                .find(|p| theirs.contains(p))
+                .cloned()
+                .ok_or(Error::NoApplicationProtocol)?,
+        ),
+        _ => None,
     })
 }
 
@@ -188,22 +352,23 @@ fn choose(config: &ServerConfig, ch: &ClientHello) -> Result<Choices, Error> {
     let encrypt_then_mac = common.encrypt_then_mac
         && ch.extensions.has(ExtensionType::EncryptThenMac)
         && matches!(suite.bulk, Bulk::Cbc(_));
-    let alpn = match ch.extensions.alpn() {
-        Some(theirs) if !common.alpn_protocols.is_empty() => Some(
-            common
-                .alpn_protocols
-                .iter()
-                .find(|p| theirs.contains(p))
-                .cloned()
-                .ok_or(Error::NoApplicationProtocol)?,
-        ),
-        _ => None,
-    };
+    let alpn = choose_alpn(config, ch)?;
     let group = match suite.kx {
         KeyExchange::Ecdhe => ecdhe_group,
         KeyExchange::Dhe => ffdhe_group,
         KeyExchange::Rsa => None,
     };
+    // RFC 5077 §3.4: issuing a ticket, the session id stays empty. A session without
+    // the extended master secret is never resumed (RFC 7627 §5.3), so it gets no id
+    // and no ticket.
+    let issue_ticket = extended_master_secret
+        && config.ticketer.is_some()
+        && ch.extensions.has(ExtensionType::SessionTicket);
+    let mut session_id = Vec::new();
+    if extended_master_secret && !issue_ticket && config.session_cache.is_some() {
+        session_id = vec![0u8; 32];
+        common.provider.fill_random(&mut session_id)?;
+    }
     Ok(Choices {
         suite,
         group,
@@ -211,6 +376,9 @@ fn choose(config: &ServerConfig, ch: &ClientHello) -> Result<Choices, Error> {
         alpn,
         extended_master_secret,
         encrypt_then_mac,
+        session_id,
+        issue_ticket,
+        resumed: false,
     })
 }
 
@@ -241,8 +409,6 @@ impl Flight {
         if self.config.common.supports(ProtocolVersion::Tls13) {
             self.server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
         }
-        let mut session_id = vec![0u8; 32];
-        provider.fill_random(&mut session_id)?;
         let mut ext = Extensions::default();
         let secure_renegotiation = ch.extensions.renegotiation_info().is_some()
             || ch
@@ -257,19 +423,26 @@ impl Flight {
         if c.encrypt_then_mac {
             ext.push(Extension::EncryptThenMac);
         }
-        if c.suite.kx == KeyExchange::Ecdhe && ch.extensions.has(ExtensionType::EcPointFormats) {
+        if c.suite.kx == KeyExchange::Ecdhe
+            && ch.extensions.has(ExtensionType::EcPointFormats)
+            && !c.resumed
+        {
             ext.push(Extension::EcPointFormats(vec![0]));
         }
-        if ch.extensions.server_name().is_some_and(|n| n.is_some()) {
+        // RFC 6066 §3: no server_name acknowledgement when resuming.
+        if ch.extensions.server_name().is_some_and(|n| n.is_some()) && !c.resumed {
             ext.push(Extension::ServerName(None));
         }
         if let Some(p) = &c.alpn {
             ext.push(Extension::Alpn(vec![p.clone()]));
         }
+        if c.issue_ticket {
+            ext.push(Extension::SessionTicket(Vec::new()));
+        }
         let sh = ServerHello {
             legacy_version: ProtocolVersion::Tls12.to_wire(),
             random: self.server_random,
-            session_id,
+            session_id: c.session_id.clone(),
             cipher_suite: c.suite.suite,
             compression_method: 0,
             extensions: ext,
@@ -374,6 +547,62 @@ impl Flight {
             .emit(|| TraceEvent::ServerHelloDone { from: Side::Server });
         Ok(())
     }
+
+    /// Step 9a: NewSessionTicket (RFC 5077 §3.3) — the session sealed under our
+    /// ticket key, before our ChangeCipherSpec. A session too large to seal gets an
+    /// empty ticket, which RFC 5077 allows once the ServerHello promised one.
+    fn send_new_session_ticket(
+        &mut self,
+        cx: &mut Common,
+        session: &ServerSession,
+    ) -> Result<(), Error> {
+        let ticketer = self
+            .config
+            .ticketer
+            .clone()
+            .ok_or(Error::Internal("ticket promised without a ticketer"))?;
+        let now = (self.config.common.time)();
+        let ticket = ticketer
+            .encrypt(session.to_bytes().expose(), now)
+            .unwrap_or_default();
+        let lifetime_hint = if ticket.is_empty() {
+            0
+        } else {
+            ticketer.lifetime_secs()
+        };
+        self.send(
+            cx,
+            &NewSessionTicket12 {
+                lifetime_hint,
+                ticket,
+            }
+            .encode(),
+        )?;
+        cx.tracer.emit(|| TraceEvent::NewSessionTicket {
+            from: Side::Server,
+            lifetime: lifetime_hint,
+        });
+        Ok(())
+    }
+
+    /// Step 9b: our ChangeCipherSpec, then our Finished under the new keys.
+    fn send_finished(&mut self, cx: &mut Common, session: &Session12) -> Result<(), Error> {
+        cx.send_change_cipher_spec()?;
+        session.install_encrypter(cx)?;
+        let verify_data = session.verify_data(Side::Server, self.transcript.current().as_ref());
+        self.send(
+            cx,
+            &Finished {
+                verify_data: verify_data.to_vec(),
+            }
+            .encode(),
+        )?;
+        cx.tracer.emit(|| TraceEvent::Finished {
+            from: Side::Server,
+            verified: false,
+        });
+        Ok(())
+    }
 }
 
 /// Mutual TLS: waiting for the client's Certificate, which comes first in its flight.
@@ -467,11 +696,13 @@ impl State for ExpectClientKeyExchange {
                 flight,
                 session,
                 chain,
+                choices: me.choices,
             }),
             None => Box::new(ExpectChangeCipherSpec {
                 flight,
                 session,
                 identity: ClientIdentity::Anonymous,
+                choices: me.choices,
             }),
         })
     }
@@ -482,6 +713,7 @@ struct ExpectClientCertificateVerify {
     flight: Flight,
     session: Session12,
     chain: ClientChain,
+    choices: Choices,
 }
 
 impl State for ExpectClientCertificateVerify {
@@ -526,6 +758,7 @@ impl ExpectClientCertificateVerify {
             flight,
             session: self.session,
             identity,
+            choices: self.choices,
         }))
     }
 }
@@ -534,6 +767,7 @@ struct ExpectChangeCipherSpec {
     flight: Flight,
     session: Session12,
     identity: ClientIdentity,
+    choices: Choices,
 }
 
 impl State for ExpectChangeCipherSpec {
@@ -555,6 +789,7 @@ impl State for ExpectChangeCipherSpec {
             flight: self.flight,
             session: self.session,
             identity: self.identity,
+            choices: self.choices,
         }))
     }
 }
@@ -564,10 +799,12 @@ struct ExpectFinished {
     session: Session12,
     /// Who the client proved to be (mutual TLS), published once its Finished verifies.
     identity: ClientIdentity,
+    choices: Choices,
 }
 
 impl State for ExpectFinished {
-    /// Step 8: the client's Finished; then our ChangeCipherSpec and Finished.
+    /// Step 8: the client's Finished; then (full handshake) the session goes into our
+    /// cache or a NewSessionTicket, and our ChangeCipherSpec and Finished follow.
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
@@ -591,21 +828,19 @@ impl State for ExpectFinished {
         self.identity.publish(&mut cx.negotiated);
         flight.transcript.add(&msg.bytes);
 
-        cx.send_change_cipher_spec()?;
-        self.session.install_encrypter(cx)?;
-        let verify_data = self
-            .session
-            .verify_data(Side::Server, flight.transcript.current().as_ref());
-        cx.send_handshake(
-            &Finished {
-                verify_data: verify_data.to_vec(),
+        if !self.choices.resumed {
+            let state = session_state(cx, &flight.config, &self.session, self.choices.issue_ticket);
+            if self.choices.issue_ticket {
+                flight.send_new_session_ticket(cx, &state)?;
+            } else if let Some(cache) = flight.config.session_cache.as_ref() {
+                if !self.choices.session_id.is_empty() {
+                    let now = (flight.config.common.time)();
+                    let key = cache_key(CACHE_SESSION_ID, &self.choices.session_id);
+                    cache.insert(key, state.to_bytes(), now);
+                }
             }
-            .encode(),
-        )?;
-        cx.tracer.emit(|| TraceEvent::Finished {
-            from: Side::Server,
-            verified: false,
-        });
+            flight.send_finished(cx, &self.session)?;
+        }
         let alpn = cx
             .negotiated
             .alpn
@@ -620,5 +855,38 @@ impl State for ExpectFinished {
         });
         cx.start_traffic()?;
         Ok(Box::new(Traffic12::new(Side::Server)))
+    }
+}
+
+/// What we keep of a session once the client's Finished verified: the master secret,
+/// suite and options that resumption must match, the SNI, and the client's identity.
+/// `in_ticket`: it goes into a ticket (the ticketer's lifetime), else into the cache.
+fn session_state(
+    cx: &Common,
+    config: &ServerConfig,
+    session: &Session12,
+    in_ticket: bool,
+) -> ServerSession {
+    let lifetime = match (&config.ticketer, &config.session_cache) {
+        (Some(t), _) if in_ticket => t.lifetime_secs(),
+        (_, Some(c)) => u32::try_from(c.lifetime().as_secs()).unwrap_or(u32::MAX),
+        _ => 0,
+    };
+    ServerSession {
+        version: ProtocolVersion::Tls12,
+        cipher_suite: session.suite.suite,
+        secret: session.master_secret.clone(),
+        extended_master_secret: true,
+        encrypt_then_mac: session.encrypt_then_mac,
+        created: (config.common.time)().as_secs(),
+        lifetime,
+        age_add: 0,
+        server_name: cx.negotiated.server_name.clone(),
+        alpn: cx.negotiated.alpn.clone(),
+        client_chain: if cx.negotiated.client_identity_verified {
+            cx.negotiated.peer_certificates.clone()
+        } else {
+            Vec::new()
+        },
     }
 }

@@ -12,20 +12,43 @@ use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
 use crate::config::ServerConfig;
 use crate::conn::Common;
+use crate::crypto::Secret;
 use crate::enums::{
-    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+    CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode,
+    SignatureScheme,
 };
 use crate::error::Error;
-use crate::keys::tls13::{EarlySecret, HandshakeSecret, TrafficSecret};
+use crate::keys::tls13::{
+    resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
+};
 use crate::msgs::{
     Certificate13, CertificateRequest13, CertificateVerify, ClientHello, EncryptedExtensions,
-    Extension, Extensions, Finished, HandshakeBody, KeyShareEntry, ServerHello,
-    HELLO_RETRY_REQUEST_RANDOM,
+    Extension, Extensions, Finished, HandshakeBody, KeyShareEntry, NewSessionTicket13, PskIdentity,
+    ServerHello, HELLO_RETRY_REQUEST_RANDOM,
 };
+use crate::session::server::{cache_key, ServerSession, CACHE_USED_TICKET};
+use crate::session::Ticketer;
 use crate::suites::{tls13_suite, Tls13Suite};
-use crate::trace::{Side, TraceEvent};
+use crate::trace::{ResumptionMechanism, Side, TraceEvent};
 use crate::verify;
+use rustls_pki_types::CertificateDer;
 use std::sync::Arc;
+
+/// How far the client's idea of a ticket's age may be from ours (RFC 8446 §8.3
+/// leaves the window to the server). Ages are counted in whole seconds on both
+/// sides, and the client's view lags ours by a round trip.
+const TICKET_AGE_TOLERANCE_MS: i64 = 10_000;
+
+/// Most PSK identities we try to open, whatever the client offers.
+const MAX_PSK_IDENTITIES: usize = 4;
+
+/// A PSK the server accepted: which identity, the session it opens, and whether an
+/// (EC)DHE exchange goes with it (psk_dhe_ke) or not (psk_ke).
+struct AcceptedPsk {
+    index: u16,
+    session: ServerSession,
+    dhe: bool,
+}
 
 /// Begins a server handshake: wait for a ClientHello.
 pub(crate) fn start(config: Arc<ServerConfig>) -> Box<dyn State> {
@@ -151,9 +174,11 @@ impl ExpectClientHello {
             Some(r) => r.transcript,
             None => Transcript::new(hash),
         };
+        let psk =
+            handle_pre_shared_key(cx, &self.config, &ch, ch_bytes, &transcript, choices.suite)?;
         transcript.add(ch_bytes);
         let config = self.config.clone();
-        send_server_hello(cx, config, ch, share, choices, transcript)
+        send_server_hello(cx, config, ch, share, choices, transcript, psk)
     }
 
     /// Version and compression checks (RFC 8446 §4.1.2, §4.2.1).
@@ -263,6 +288,152 @@ impl ExpectClientHello {
     }
 }
 
+/// Step 1c: pre_shared_key — a ticket from an earlier connection. Its binder is
+/// verified before anything the ticket says is believed (a wrong binder aborts with
+/// decrypt_error); a ticket we cannot use — not ours, from a retired key, for
+/// another hash, expired, of the wrong age, for another server name, without the
+/// client identity we require, already used — means a full handshake, silently.
+/// `transcript` is empty, or after a HelloRetryRequest holds message_hash(ClientHello1)
+/// and the HelloRetryRequest, which the binder covers too.
+fn handle_pre_shared_key(
+    cx: &mut Common,
+    config: &ServerConfig,
+    ch: &ClientHello,
+    ch_bytes: &[u8],
+    transcript: &Transcript,
+    suite: Tls13Suite,
+) -> Result<Option<AcceptedPsk>, Error> {
+    let Some(offer) = ch.psk_offer_last() else {
+        return Ok(None);
+    };
+    // RFC 8446 §4.2.9: a PSK offer without psk_key_exchange_modes is refused outright.
+    let modes = ch
+        .extensions
+        .psk_modes()
+        .ok_or(Error::MissingExtension("psk_key_exchange_modes"))?;
+    let outcome = |cx: &mut Common, reason: Option<&'static str>| {
+        cx.tracer.emit(|| TraceEvent::Resumption {
+            version: ProtocolVersion::Tls13,
+            mechanism: ResumptionMechanism::Psk,
+            accepted: reason.is_none(),
+            reason,
+        });
+    };
+    let dhe = if config.psk_ke_allowed && modes.contains(&PskKeyExchangeMode::PskKe) {
+        false
+    } else if modes.contains(&PskKeyExchangeMode::PskDheKe) {
+        true
+    } else {
+        outcome(cx, Some("no PSK key exchange mode in common"));
+        return Ok(None);
+    };
+    let Some(ticketer) = &config.ticketer else {
+        outcome(cx, Some("tickets are disabled"));
+        return Ok(None);
+    };
+    let now = (config.common.time)();
+    let mut reason = "no ticket of ours";
+    for (index, identity) in offer.identities.iter().enumerate().take(MAX_PSK_IDENTITIES) {
+        let Some(session) = open_ticket(ticketer, &identity.identity, now) else {
+            continue;
+        };
+        if tls13_suite(session.cipher_suite).map(|s| s.hash) != Some(suite.hash) {
+            reason = "the ticket's hash differs from the chosen suite's";
+            continue;
+        }
+        verify_binder(config, ch, ch_bytes, transcript, suite, &session, index)?;
+        if let Some(why) = unusable_ticket(config, ch, identity, &session, now.as_secs()) {
+            outcome(cx, Some(why));
+            return Ok(None);
+        }
+        if config.single_use_tickets {
+            let id = Ticketer::ticket_id(&identity.identity).unwrap_or(&identity.identity);
+            let first = config.session_cache.as_ref().is_some_and(|cache| {
+                cache.first_use(cache_key(CACHE_USED_TICKET, id), now, session.expires())
+            });
+            if !first {
+                outcome(cx, Some("the ticket was already used"));
+                return Ok(None);
+            }
+        }
+        outcome(cx, None);
+        return Ok(Some(AcceptedPsk {
+            index: index as u16,
+            session,
+            dhe,
+        }));
+    }
+    outcome(cx, Some(reason));
+    Ok(None)
+}
+
+/// A TLS 1.3 session from one of our tickets; `None` when it is not one.
+fn open_ticket(
+    ticketer: &Ticketer,
+    ticket: &[u8],
+    now: rustls_pki_types::UnixTime,
+) -> Option<ServerSession> {
+    let plain = ticketer.decrypt(ticket, now)?;
+    ServerSession::from_bytes(plain.expose())
+        .ok()
+        .filter(|s| s.version == ProtocolVersion::Tls13)
+}
+
+/// The binder of identity `index` (RFC 8446 §4.2.11.2), over the transcript through
+/// the ClientHello as it arrived, cut before the binders list.
+fn verify_binder(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    ch_bytes: &[u8],
+    transcript: &Transcript,
+    suite: Tls13Suite,
+    session: &ServerSession,
+    index: usize,
+) -> Result<(), Error> {
+    let offer = ch
+        .psk_offer_last()
+        .ok_or(Error::Internal("PSK offer vanished"))?;
+    let received = offer.binders.get(index).ok_or(Error::BadPskBinder)?;
+    let truncated = ch
+        .binder_prefix(ch_bytes)
+        .ok_or(Error::Internal("ClientHello shorter than its binders"))?;
+    let hash = config.common.provider.hash(suite.hash);
+    let expected = EarlySecret::new(hash, Some(session.secret.expose()))
+        .resumption_binder(&transcript.hash_with(truncated));
+    if super::constant_time_eq(expected.as_ref(), received) {
+        Ok(())
+    } else {
+        Err(Error::BadPskBinder)
+    }
+}
+
+/// Why a ticket whose binder verified still cannot be used, if it cannot.
+fn unusable_ticket(
+    config: &ServerConfig,
+    ch: &ClientHello,
+    identity: &PskIdentity,
+    session: &ServerSession,
+    now: u64,
+) -> Option<&'static str> {
+    if session.is_expired(now) {
+        return Some("the ticket has expired");
+    }
+    // RFC 8446 §4.2.11.1: the client's age is the obfuscated age minus age_add.
+    let client_age = i64::from(identity.obfuscated_ticket_age.wrapping_sub(session.age_add));
+    let our_age =
+        i64::try_from(now.saturating_sub(session.created).saturating_mul(1000)).unwrap_or(i64::MAX);
+    if (client_age - our_age).abs() > TICKET_AGE_TOLERANCE_MS {
+        return Some("the client's ticket age is far from ours");
+    }
+    if session.server_name.as_ref() != ch.extensions.server_name().cloned().flatten().as_ref() {
+        return Some("the ticket was issued for another server name");
+    }
+    if config.client_auth.is_required() && session.client_chain.is_empty() {
+        return Some("a client certificate is required and the ticket's session had none");
+    }
+    None
+}
+
 /// Step 1a: the version — the highest both sides enable (RFC 8446 §4.2.1, RFC 5246
 /// Appendix E). Compression is refused whatever the version (CRIME).
 fn choose_version(
@@ -309,8 +480,8 @@ fn check_key_shares(ch: &ClientHello, shares: &[KeyShareEntry]) -> Result<(), Er
     Ok(())
 }
 
-/// The second ClientHello must equal the first but for key_share, cookie and padding
-/// (RFC 8446 §4.1.2).
+/// The second ClientHello must equal the first but for key_share, cookie, padding,
+/// early_data, and pre_shared_key, whose ages and binders are recomputed (RFC 8446 §4.1.2).
 fn check_second_hello(first: &ClientHello, second: &ClientHello) -> Result<(), Error> {
     let strip = |e: &Extensions| -> Vec<Extension> {
         e.0.iter()
@@ -321,6 +492,7 @@ fn check_second_hello(first: &ClientHello, second: &ClientHello) -> Result<(), E
                         | ExtensionType::Cookie
                         | ExtensionType::Padding
                         | ExtensionType::EarlyData
+                        | ExtensionType::PreSharedKey
                 )
             })
             .cloned()
@@ -356,7 +528,8 @@ fn choose_suite(
     }
 }
 
-/// Step 2: ServerHello with our key share, then switch to handshake keys.
+/// Step 2: ServerHello with our key share (and, resuming, the PSK we took), then
+/// switch to handshake keys.
 fn send_server_hello(
     cx: &mut Common,
     config: Arc<ServerConfig>,
@@ -364,13 +537,28 @@ fn send_server_hello(
     client_share: KeyShareEntry,
     choices: Choices,
     mut transcript: Transcript,
+    psk: Option<AcceptedPsk>,
 ) -> Result<Box<dyn State>, Error> {
     let provider = config.common.provider.clone();
-    let group = client_share.group;
-    let kx = provider
-        .kx_group(group)
-        .ok_or(Error::Internal("configured group missing"))?;
-    let (our_share, shared) = kx.respond(&client_share.share)?;
+    let mut extensions = vec![Extension::SupportedVersionSelected(ProtocolVersion::Tls13)];
+    let dhe = psk.as_ref().is_none_or(|p| p.dhe);
+    let (group, shared) = if dhe {
+        let group = client_share.group;
+        let kx = provider
+            .kx_group(group)
+            .ok_or(Error::Internal("configured group missing"))?;
+        let (our_share, shared) = kx.respond(&client_share.share)?;
+        extensions.push(Extension::KeyShareEntry(KeyShareEntry {
+            group,
+            share: our_share,
+        }));
+        (Some(group), Some(shared))
+    } else {
+        (None, None)
+    };
+    if let Some(p) = &psk {
+        extensions.push(Extension::PreSharedKeySelected(p.index));
+    }
     let mut random = [0u8; 32];
     provider.fill_random(&mut random)?;
     let sh = ServerHello {
@@ -379,37 +567,38 @@ fn send_server_hello(
         session_id: ch.session_id.clone(),
         cipher_suite: choices.suite.suite,
         compression_method: 0,
-        extensions: Extensions(vec![
-            Extension::SupportedVersionSelected(ProtocolVersion::Tls13),
-            Extension::KeyShareEntry(KeyShareEntry {
-                group,
-                share: our_share,
-            }),
-        ]),
+        extensions: Extensions(extensions),
     };
     let bytes = sh.encode();
     transcript.add(&bytes);
     cx.send_handshake(&bytes)?;
     cx.negotiated.version = Some(ProtocolVersion::Tls13);
     cx.negotiated.cipher_suite = Some(choices.suite.suite);
-    cx.negotiated.group = Some(group);
+    cx.negotiated.group = group;
     cx.negotiated.alpn = choices.alpn.clone();
+    cx.negotiated.resumed = psk.is_some();
     cx.tracer.emit(|| TraceEvent::ServerHello {
         from: Side::Server,
         version: ProtocolVersion::Tls13,
         random,
         session_id: sh.session_id.clone(),
         cipher_suite: choices.suite.suite,
-        group: Some(group),
+        group,
         extensions: sh.extensions.types(),
     });
-    cx.tracer.emit(|| TraceEvent::KeyExchange { group });
+    if let Some(group) = group {
+        cx.tracer.emit(|| TraceEvent::KeyExchange { group });
+    }
     if !ch.session_id.is_empty() && !cx.negotiated.hello_retry {
         cx.send_change_cipher_spec()?;
     }
 
     let hash = provider.hash(choices.suite.hash);
-    let handshake_secret = EarlySecret::new(hash, None).into_handshake(&shared);
+    let early = EarlySecret::new(hash, psk.as_ref().map(|p| p.session.secret.expose()));
+    let handshake_secret = match &shared {
+        Some(shared) => early.into_handshake(shared),
+        None => early.into_handshake_without_dhe(),
+    };
     let hello_hash = transcript.current();
     let client_hs = handshake_secret.client_traffic(&hello_hash);
     let server_hs = handshake_secret.server_traffic(&hello_hash);
@@ -436,6 +625,7 @@ fn send_server_hello(
         "client handshake traffic",
     )?;
 
+    let offered_modes = ch.extensions.psk_modes().cloned().unwrap_or_default();
     let mut flight = ServerFlight {
         config,
         suite: choices.suite,
@@ -444,12 +634,19 @@ fn send_server_hello(
         client_hs,
         server_hs,
         client_auth_requested: false,
+        ticket_modes_offered: offered_modes,
     };
     flight.send_encrypted_extensions(cx, &ch, choices.alpn)?;
+    if let Some(psk) = psk {
+        // RFC 8446 §2.2: resuming, the PSK authenticates the server; the client's
+        // identity, if any, is the one from the session.
+        let identity = ClientIdentity::Resumed(psk.session.client_chain);
+        return flight.send_finished(cx, identity);
+    }
     flight.send_certificate_request(cx)?;
     flight.send_certificate(cx)?;
     flight.send_certificate_verify(cx, choices.scheme)?;
-    flight.send_finished(cx)
+    flight.send_finished(cx, ClientIdentity::Anonymous)
 }
 
 /// The server's encrypted first flight.
@@ -461,6 +658,9 @@ struct ServerFlight {
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
     client_auth_requested: bool,
+    /// The client's psk_key_exchange_modes: tickets are only worth sending when we
+    /// would accept one of them (RFC 8446 §4.2.9).
+    ticket_modes_offered: Vec<PskKeyExchangeMode>,
 }
 
 impl ServerFlight {
@@ -552,7 +752,12 @@ impl ServerFlight {
     }
 
     /// Step 6: our Finished; the application keys follow from the transcript through it.
-    fn send_finished(mut self, cx: &mut Common) -> Result<Box<dyn State>, Error> {
+    /// `identity` is the client's when resuming a session that had one.
+    fn send_finished(
+        mut self,
+        cx: &mut Common,
+        identity: ClientIdentity,
+    ) -> Result<Box<dyn State>, Error> {
         let verify_data = self
             .server_hs
             .finished_verify_data(&self.transcript.current());
@@ -585,6 +790,13 @@ impl ServerFlight {
             &server_ap,
             "server application traffic",
         )?;
+        let send_tickets = self
+            .ticket_modes_offered
+            .contains(&PskKeyExchangeMode::PskDheKe)
+            || (self.config.psk_ke_allowed
+                && self
+                    .ticket_modes_offered
+                    .contains(&PskKeyExchangeMode::PskKe));
         let next = ExpectFinished {
             config: self.config,
             suite: self.suite,
@@ -592,7 +804,9 @@ impl ServerFlight {
             client_hs: self.client_hs,
             client_ap,
             server_ap,
-            identity: ClientIdentity::Anonymous,
+            identity,
+            master,
+            send_tickets,
         };
         Ok(if self.client_auth_requested {
             Box::new(ExpectClientCertificate { next })
@@ -696,10 +910,15 @@ struct ExpectFinished {
     server_ap: TrafficSecret,
     /// Who the client proved to be (mutual TLS), published once its Finished verifies.
     identity: ClientIdentity,
+    /// For the resumption secret, which covers the client's Finished.
+    master: MasterSecret,
+    /// Whether the client can use tickets (its psk_key_exchange_modes).
+    send_tickets: bool,
 }
 
 impl State for ExpectFinished {
-    /// Step 7: the client's Finished; then application data flows both ways.
+    /// Step 7: the client's Finished; then our NewSessionTickets (step 8), and
+    /// application data flows both ways.
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
@@ -719,6 +938,8 @@ impl State for ExpectFinished {
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
+        let mut transcript = self.transcript;
+        transcript.add(&msg.bytes);
         self.identity.publish(&mut cx.negotiated);
         let provider = self.config.common.provider.clone();
         install_decrypter(
@@ -728,6 +949,10 @@ impl State for ExpectFinished {
             &self.client_ap,
             "client application traffic",
         )?;
+        if self.send_tickets {
+            let resumption_master = self.master.resumption(&transcript.current());
+            send_new_session_tickets(cx, &self.config, self.suite, &resumption_master)?;
+        }
         let alpn = cx
             .negotiated
             .alpn
@@ -749,4 +974,64 @@ impl State for ExpectFinished {
             self.server_ap,
         )))
     }
+}
+
+/// Step 8: NewSessionTicket, as many as configured (RFC 8446 §4.6.1). Each ticket
+/// seals, under the ticketer's current key, the PSK
+/// HKDF-Expand-Label(resumption_master_secret, "resumption", nonce, Hash.length) with
+/// what resumption must check (suite, age, SNI, the client's identity). A session
+/// too large to seal (a huge client chain) simply gets no tickets.
+fn send_new_session_tickets(
+    cx: &mut Common,
+    config: &ServerConfig,
+    suite: Tls13Suite,
+    resumption_master: &Secret,
+) -> Result<(), Error> {
+    let Some(ticketer) = &config.ticketer else {
+        return Ok(());
+    };
+    let provider = &config.common.provider;
+    let hash = provider.hash(suite.hash);
+    let now = (config.common.time)();
+    let lifetime = ticketer.lifetime_secs();
+    let client_chain: Vec<CertificateDer<'static>> = if cx.negotiated.client_identity_verified {
+        cx.negotiated.peer_certificates.clone()
+    } else {
+        Vec::new()
+    };
+    for n in 0..config.tls13_tickets {
+        let nonce = (n as u64).to_be_bytes().to_vec();
+        let mut age_add = [0u8; 4];
+        provider.fill_random(&mut age_add)?;
+        let age_add = u32::from_be_bytes(age_add);
+        let session = ServerSession {
+            version: ProtocolVersion::Tls13,
+            cipher_suite: suite.suite,
+            secret: resumption_psk(hash, resumption_master, &nonce),
+            extended_master_secret: false,
+            encrypt_then_mac: false,
+            created: now.as_secs(),
+            lifetime,
+            age_add,
+            server_name: cx.negotiated.server_name.clone(),
+            alpn: cx.negotiated.alpn.clone(),
+            client_chain: client_chain.clone(),
+        };
+        let Ok(ticket) = ticketer.encrypt(session.to_bytes().expose(), now) else {
+            return Ok(());
+        };
+        let nst = NewSessionTicket13 {
+            lifetime,
+            age_add,
+            nonce,
+            ticket,
+            extensions: Extensions::default(),
+        };
+        cx.send_handshake(&nst.encode())?;
+        cx.tracer.emit(|| TraceEvent::NewSessionTicket {
+            from: Side::Server,
+            lifetime,
+        });
+    }
+    Ok(())
 }

@@ -54,6 +54,28 @@ impl Session12 {
         }
     }
 
+    /// Resumption (abbreviated handshake): the session's master secret again, with
+    /// this connection's randoms for the key block (RFC 5246 §7.3).
+    pub fn resume(
+        cx: &mut Common,
+        provider: Arc<dyn CryptoProvider>,
+        suite: Tls12Suite,
+        randoms: ([u8; 32], [u8; 32]),
+        master_secret: Secret,
+        encrypt_then_mac: bool,
+    ) -> Self {
+        let (client_random, server_random) = randoms;
+        cx.log_secret("CLIENT_RANDOM", master_secret.expose());
+        Self {
+            provider,
+            suite,
+            client_random,
+            server_random,
+            master_secret,
+            encrypt_then_mac,
+        }
+    }
+
     fn key_block(&self) -> KeyBlock {
         let (mac, enc, iv) = match self.suite.bulk {
             Bulk::Aead(alg) => (

@@ -2,15 +2,30 @@
 
 use super::client13::{install_decrypter, install_encrypter};
 use super::{unexpected, HandshakeMessage, State};
+use crate::config::ClientConfig;
 use crate::conn::Common;
-use crate::crypto::CryptoProvider;
+use crate::crypto::{CryptoProvider, Secret};
 use crate::enums::HandshakeType;
 use crate::error::Error;
-use crate::keys::tls13::TrafficSecret;
-use crate::msgs::{HandshakeBody, KeyUpdate, NewSessionTicket13};
+use crate::keys::tls13::{resumption_psk, TrafficSecret};
+use crate::msgs::{Extension, HandshakeBody, KeyUpdate, NewSessionTicket13};
+use crate::session::{Tls13Ticket, MAX_TLS13_LIFETIME};
 use crate::suites::Tls13Suite;
 use crate::trace::{Side, TraceEvent};
+use rustls_pki_types::CertificateDer;
 use std::sync::Arc;
+
+/// Client: what turns a NewSessionTicket into a stored [`Tls13Ticket`].
+pub(crate) struct TicketSink {
+    pub config: Arc<ClientConfig>,
+    /// The name tickets are stored under.
+    pub store_name: String,
+    /// resumption_master_secret (RFC 8446 §7.1).
+    pub resumption_master: Secret,
+    pub alpn: Option<Vec<u8>>,
+    /// The server's chain, verified in this handshake or the one it resumed.
+    pub peer_certificates: Vec<CertificateDer<'static>>,
+}
 
 /// The traffic phase: both application secrets, ready to be updated.
 pub(crate) struct Traffic13 {
@@ -19,6 +34,8 @@ pub(crate) struct Traffic13 {
     suite: Tls13Suite,
     sending: TrafficSecret,
     receiving: TrafficSecret,
+    /// Client: where tickets go.
+    tickets: Option<TicketSink>,
 }
 
 impl Traffic13 {
@@ -39,7 +56,14 @@ impl Traffic13 {
             suite,
             sending,
             receiving,
+            tickets: None,
         }
+    }
+
+    /// Client: store the NewSessionTickets that arrive.
+    pub(crate) fn with_ticket_sink(mut self, sink: TicketSink) -> Self {
+        self.tickets = Some(sink);
+        self
     }
 
     /// KeyUpdate: send the message under the old key, then switch.
@@ -84,14 +108,16 @@ impl Traffic13 {
         Ok(self)
     }
 
-    /// A session ticket from the server (stored by the resumption work; noted for now).
+    /// A NewSessionTicket from the server: the PSK it stands for is
+    /// HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce,
+    /// Hash.length) (RFC 8446 §4.6.1); ticket and PSK go to the session store.
     fn handle_new_session_ticket(
         self: Box<Self>,
         cx: &mut Common,
         msg: HandshakeMessage,
     ) -> Result<Box<dyn State>, Error> {
         let ticket = NewSessionTicket13::decode(msg.body())?;
-        if ticket.lifetime > 7 * 24 * 3600 {
+        if ticket.lifetime > MAX_TLS13_LIFETIME {
             return Err(Error::IllegalParameter("ticket lifetime over seven days"));
         }
         cx.count_idle_message()?;
@@ -99,7 +125,48 @@ impl Traffic13 {
             from: Side::Server,
             lifetime: ticket.lifetime,
         });
+        if let Some(sink) = &self.tickets {
+            self.store_ticket(sink, ticket);
+        }
         Ok(self)
+    }
+
+    /// Keeps a ticket, unless resumption is off or the ticket is already dead
+    /// (lifetime 0: RFC 8446 §4.6.1 says to discard it).
+    fn store_ticket(&self, sink: &TicketSink, nst: NewSessionTicket13) {
+        let config = &sink.config;
+        let Some(store) = config.session_store.as_ref().filter(|_| config.resumption) else {
+            return;
+        };
+        if nst.lifetime == 0 {
+            return;
+        }
+        let hash = self.provider.hash(self.suite.hash);
+        let psk = resumption_psk(hash, &sink.resumption_master, &nst.nonce);
+        let max_early_data = nst
+            .extensions
+            .0
+            .iter()
+            .find_map(|e| match e {
+                Extension::EarlyData(Some(max)) => Some(*max),
+                _ => None,
+            })
+            .unwrap_or(0);
+        store.push_tls13(
+            &sink.store_name,
+            Tls13Ticket {
+                server_name: sink.store_name.clone(),
+                ticket: nst.ticket,
+                psk,
+                cipher_suite: self.suite.suite,
+                age_add: nst.age_add,
+                lifetime: nst.lifetime,
+                received: (config.common.time)().as_secs(),
+                max_early_data,
+                alpn: sink.alpn.clone(),
+                peer_certificates: sink.peer_certificates.clone(),
+            },
+        );
     }
 }
 

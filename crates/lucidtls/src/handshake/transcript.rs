@@ -51,6 +51,14 @@ impl Transcript {
         self.ctx.current()
     }
 
+    /// The hash of everything so far followed by `extra`, leaving the transcript as
+    /// it is: for PSK binders, computed over a truncated ClientHello (RFC 8446 §4.2.11.2).
+    pub fn hash_with(&self, extra: &[u8]) -> Digest {
+        let mut ctx = self.ctx.fork();
+        ctx.update(extra);
+        ctx.current()
+    }
+
     /// After a HelloRetryRequest, ClientHello1 is replaced by a synthetic
     /// message_hash message holding its hash (RFC 8446 §4.4.1).
     pub fn new_after_retry(hash: &'static dyn Hash, client_hello1: &[u8]) -> Self {

@@ -6,7 +6,7 @@
 //! bytes can go to the key log and the tests; the hash is the cipher suite's PRF hash
 //! (SHA-256, or SHA-384 for `_SHA384` suites).
 
-use crate::crypto::{Digest, Hash, Secret};
+use crate::crypto::{sign_lists, Digest, Hash, Secret};
 use crate::error::Error;
 
 /// Length of a TLS 1.2 master secret.
@@ -28,22 +28,21 @@ pub const SERVER_FINISHED_LABEL: &[u8] = b"server finished";
 /// A(0) = label || seed,  A(i) = HMAC(secret, A(i-1))
 /// P_hash = HMAC(secret, A(1) || label || seed) || HMAC(secret, A(2) || label || seed) || ...
 /// ```
+///
+/// The secret is prepared once ([`Hash::hmac_key`]) for all the HMACs of the call.
 pub fn prf(hash: &dyn Hash, secret: &[u8], label: &[u8], seed: &[&[u8]], len: usize) -> Secret {
-    let mut label_seed: Vec<&[u8]> = Vec::with_capacity(seed.len() + 2);
-    label_seed.push(label);
-    label_seed.extend_from_slice(seed);
-
+    let key = hash.hmac_key(secret);
     let mut out = Vec::with_capacity(len);
-    // A(1) = HMAC(secret, A(0))
-    let mut a: Digest = hash.hmac(secret, &label_seed);
+    // A(1) = HMAC(secret, A(0)), A(0) = label || seed.
+    let mut a: Digest = sign_lists(&*key, &[&[label], seed]);
     while out.len() < len {
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(label_seed.len() + 1);
-        parts.push(a.as_ref());
-        parts.extend_from_slice(&label_seed);
-        let block = hash.hmac(secret, &parts);
-        let take = (len - out.len()).min(block.as_ref().len());
-        out.extend_from_slice(&block.as_ref()[..take]);
-        a = hash.hmac(secret, &[a.as_ref()]);
+        let block = sign_lists(&*key, &[&[a.as_ref(), label], seed]);
+        let bytes = block.as_ref();
+        out.extend_from_slice(bytes.get(..len - out.len()).unwrap_or(bytes));
+        if out.len() < len {
+            // A(i+1), only when another block follows.
+            a = key.sign(&[a.as_ref()]);
+        }
     }
     Secret::new(out)
 }

@@ -49,6 +49,16 @@ impl EarlySecret {
         derive_secret(self.hash, &self.secret, b"res binder", &self.hash.hash(&[]))
     }
 
+    /// A PSK binder (RFC 8446 §4.2.11.2): HMAC(finished_key(binder_key), hash), where
+    /// `hash` is the transcript hash through the ClientHello truncated before its binders.
+    pub fn resumption_binder(&self, truncated_hello_hash: &Digest) -> Digest {
+        let binder_key = self.resumption_binder_key();
+        let len = self.hash.algorithm().output_len();
+        let finished_key = hkdf_expand_label(self.hash, binder_key.expose(), b"finished", &[], len);
+        self.hash
+            .hmac(finished_key.expose(), &[truncated_hello_hash.as_ref()])
+    }
+
     /// Mixes in the (EC)DHE shared secret: the handshake secret.
     pub fn into_handshake(self, shared: &SharedSecret) -> HandshakeSecret {
         let salt = derived(self.hash, &self.secret);
@@ -162,6 +172,19 @@ impl MasterSecret {
             hash_through_client_finished,
         )
     }
+}
+
+/// The PSK a NewSessionTicket stands for (RFC 8446 §4.6.1):
+/// HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length).
+pub fn resumption_psk(hash: &dyn Hash, resumption_master_secret: &Secret, nonce: &[u8]) -> Secret {
+    let len = hash.algorithm().output_len();
+    hkdf_expand_label(
+        hash,
+        resumption_master_secret.expose(),
+        b"resumption",
+        nonce,
+        len,
+    )
 }
 
 /// A traffic secret (handshake or application) of one direction.

@@ -38,6 +38,14 @@ pub struct PskOffer {
     pub binders: Vec<Vec<u8>>,
 }
 
+impl PskOffer {
+    /// Length of the encoded binders list, its 2-byte length prefix included: the
+    /// tail of a ClientHello that the binders themselves do not cover.
+    pub fn binders_len(&self) -> usize {
+        2 + self.binders.iter().map(|b| 1 + b.len()).sum::<usize>()
+    }
+}
+
 /// Which message an extension block belongs to; decides how bodies parse and what is allowed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExtContext {
@@ -327,7 +335,10 @@ fn read_body(typ: ExtensionType, ctx: ExtContext, body: &[u8]) -> Result<Extensi
                     host = Some(name.to_string());
                 }
             }
-            Extension::ServerName(host)
+            // RFC 6066 §3: the list is never empty, and the only name type is host_name;
+            // a list without one carries nothing we could use (or encode again).
+            let host = host.ok_or(Error::decode("server_name without a host name"))?;
+            Extension::ServerName(Some(host))
         }
         (T::ServerName, _) => Extension::ServerName(None),
         (T::SupportedGroups, _) => Extension::SupportedGroups(r.u16_list(NamedGroup::from_wire)?),

@@ -22,6 +22,11 @@ use crate::error::Error;
 /// room. Whenever the buffer is full, [`RecordDeframer::pop`] yields a record or an error,
 /// so a caller that alternates push and pop always makes progress.
 ///
+/// Each popped record's payload is copied into a buffer of its own, so that it can be
+/// decrypted in place and handed on. Give buffers back with
+/// [`RecordDeframer::recycle`] once read, and the next record reuses one instead of
+/// allocating.
+///
 /// Errors are fatal for the connection; once `pop` fails it keeps failing.
 #[derive(Debug)]
 pub struct RecordDeframer {
@@ -33,6 +38,8 @@ pub struct RecordDeframer {
     max_record_len: usize,
     /// Whether a record was already popped (the SSLv2 guard only applies before).
     seen_record: bool,
+    /// A buffer handed back by [`RecordDeframer::recycle`], for the next payload.
+    spare: Vec<u8>,
 }
 
 impl Default for RecordDeframer {
@@ -49,6 +56,7 @@ impl RecordDeframer {
             start: 0,
             max_record_len: MAX_CIPHERTEXT_TLS13,
             seen_record: false,
+            spare: Vec::new(),
         }
     }
 
@@ -145,10 +153,13 @@ impl RecordDeframer {
         let Some(payload) = avail.get(HEADER_LEN..HEADER_LEN + len) else {
             return Ok(None);
         };
+        let mut buf = std::mem::take(&mut self.spare);
+        buf.clear();
+        buf.extend_from_slice(payload);
         let record = OpaqueRecord {
             typ,
             version,
-            payload: payload.to_vec(),
+            payload: buf,
         };
         self.start += HEADER_LEN + len;
         if self.start == self.buf.len() {
@@ -157,6 +168,15 @@ impl RecordDeframer {
         }
         self.seen_record = true;
         Ok(Some(record))
+    }
+
+    /// Takes back a payload buffer the caller is done with, to hold a later record's
+    /// payload. Keeps one: the larger, as long as it is no larger than a maximum
+    /// record. The contents are not read again, only overwritten.
+    pub fn recycle(&mut self, buf: Vec<u8>) {
+        if buf.capacity() > self.spare.capacity() && buf.capacity() <= self.max_record_len {
+            self.spare = buf;
+        }
     }
 
     /// Checks as much of the header at the front of `avail` as has arrived. Returns the
@@ -313,6 +333,29 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert!(d.has_partial());
         assert!(!d.is_empty());
+    }
+
+    #[test]
+    fn recycled_buffers_carry_later_records() {
+        let (wire, expect) = three_records();
+        let mut d = RecordDeframer::new();
+        d.push(&wire);
+        let first = d.pop().unwrap().unwrap();
+        assert_eq!(first, expect[0]);
+        let mut big = Vec::with_capacity(4000);
+        big.extend_from_slice(&[0xee; 3000]);
+        let at = big.as_ptr();
+        d.recycle(first.payload);
+        d.recycle(big);
+        // The larger buffer is kept, and the next payload lands in it, old bytes gone.
+        let second = d.pop().unwrap().unwrap();
+        assert_eq!(second, expect[1]);
+        assert_eq!(second.payload.as_ptr(), at);
+        // Nothing larger than a maximum record is kept.
+        d.recycle(Vec::with_capacity(MAX_CIPHERTEXT_TLS13 + 1));
+        let third = d.pop().unwrap().unwrap();
+        assert_eq!(third, expect[2]);
+        assert!(third.payload.capacity() < 4000);
     }
 
     #[test]

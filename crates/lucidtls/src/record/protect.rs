@@ -177,6 +177,15 @@ fn nonce_for(iv: &[u8; 12], seq: u64) -> [u8; 12] {
     nonce
 }
 
+/// Wipes and removes what a failed seal left in `out` after `base`, so that nothing is
+/// written on failure and no plaintext lingers in the spare capacity.
+pub(super) fn discard_from(out: &mut Vec<u8>, base: usize) {
+    if let Some(tail) = out.get_mut(base..) {
+        tail.zeroize();
+    }
+    out.truncate(base);
+}
+
 /// Clamps a TLS 1.3 record_size_limit to the inner plaintext range it may govern.
 fn inner_limit(limit: u16) -> usize {
     usize::from(limit).clamp(1, MAX_INNER_PLAINTEXT_TLS13)
@@ -195,8 +204,6 @@ pub struct Tls13Encrypter {
     padding: Padding,
     /// Largest inner plaintext (content + type + padding) we may send.
     max_inner: usize,
-    /// Reused buffer for sealing, so records cost no allocation once warmed up.
-    scratch: Vec<u8>,
 }
 
 impl Tls13Encrypter {
@@ -208,7 +215,6 @@ impl Tls13Encrypter {
             seq: Some(0),
             padding: Padding::None,
             max_inner: MAX_INNER_PLAINTEXT_TLS13,
-            scratch: Vec::new(),
         }
     }
 
@@ -269,26 +275,27 @@ impl RecordEncrypter for Tls13Encrypter {
             sealed_len,
         )?;
 
-        self.scratch.clear();
-        self.scratch.reserve(sealed_len);
-        self.scratch.extend_from_slice(plaintext);
-        self.scratch.push(typ.to_wire());
-        self.scratch.resize(inner_len, 0);
-        if let Err(e) = self
-            .key
-            .seal(&nonce_for(&self.iv, seq), &header, &mut self.scratch)
-        {
-            self.scratch.zeroize();
-            return Err(e);
-        }
-        if self.scratch.len() != sealed_len {
-            self.scratch.zeroize();
-            return Err(Error::Internal("AEAD tag is not 16 bytes"));
-        }
-
+        // Sealed where it goes: header, then the inner plaintext, encrypted in place,
+        // then the tag. One copy of the plaintext, none of the ciphertext.
+        let base = out.len();
         out.reserve(HEADER_LEN + sealed_len);
         out.extend_from_slice(&header);
-        out.extend_from_slice(&self.scratch);
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        out.push(typ.to_wire());
+        out.resize(start + inner_len, 0);
+        let sealed =
+            self.key
+                .seal_in_place_append_tag(&nonce_for(&self.iv, seq), &header, out, start);
+        let sealed = match sealed {
+            Ok(()) if out.len() == start + sealed_len => Ok(()),
+            Ok(()) => Err(Error::Internal("AEAD tag is not 16 bytes")),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sealed {
+            discard_from(out, base);
+            return Err(e);
+        }
         self.seq = seq.checked_add(1);
         Ok(())
     }

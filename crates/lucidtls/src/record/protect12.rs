@@ -7,6 +7,7 @@
 //! `seq_num(8) || type(1) || version(2) [|| length(2)]`. Each direction keeps its own
 //! sequence number, starting at zero with every ChangeCipherSpec.
 
+use super::protect::discard_from;
 use super::{
     encode_header, OpaqueRecord, PlainRecord, RecordDecrypter, RecordEncrypter, HEADER_LEN,
     LEGACY_RECORD_VERSION, MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT,
@@ -155,7 +156,6 @@ pub struct Tls12AeadEncrypter {
     /// The next sequence number; `None` once all 2^64 have been used.
     seq: Option<u64>,
     max_plaintext: usize,
-    scratch: Vec<u8>,
 }
 
 impl Tls12AeadEncrypter {
@@ -168,7 +168,6 @@ impl Tls12AeadEncrypter {
             iv: kind.base_iv(fixed_iv)?,
             seq: Some(0),
             max_plaintext: MAX_PLAINTEXT,
-            scratch: Vec::new(),
         })
     }
 
@@ -220,27 +219,28 @@ impl RecordEncrypter for Tls12AeadEncrypter {
         let header = encode_header(typ, LEGACY_RECORD_VERSION, explicit_len + sealed_len)?;
         let aad = aead_aad(seq, typ, LEGACY_RECORD_VERSION, plaintext.len())?;
 
-        self.scratch.clear();
-        self.scratch.reserve(sealed_len);
-        self.scratch.extend_from_slice(plaintext);
-        if let Err(e) = self
-            .key
-            .seal(&xor_nonce(&self.iv, seq), &aad, &mut self.scratch)
-        {
-            self.scratch.zeroize();
-            return Err(e);
-        }
-        if self.scratch.len() != sealed_len {
-            self.scratch.zeroize();
-            return Err(Error::Internal("AEAD tag is not 16 bytes"));
-        }
-
+        // Sealed where it goes: header, explicit nonce, then the plaintext, encrypted
+        // in place, then the tag.
+        let base = out.len();
         out.reserve(HEADER_LEN + explicit_len + sealed_len);
         out.extend_from_slice(&header);
         if explicit_len > 0 {
             out.extend_from_slice(&seq.to_be_bytes());
         }
-        out.extend_from_slice(&self.scratch);
+        let start = out.len();
+        out.extend_from_slice(plaintext);
+        let sealed = self
+            .key
+            .seal_in_place_append_tag(&xor_nonce(&self.iv, seq), &aad, out, start);
+        let sealed = match sealed {
+            Ok(()) if out.len() == start + sealed_len => Ok(()),
+            Ok(()) => Err(Error::Internal("AEAD tag is not 16 bytes")),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sealed {
+            discard_from(out, base);
+            return Err(e);
+        }
         self.seq = seq.checked_add(1);
         Ok(())
     }
@@ -376,7 +376,6 @@ pub struct Tls12CbcEncrypter {
     /// The next sequence number; `None` once all 2^64 have been used.
     seq: Option<u64>,
     max_plaintext: usize,
-    scratch: Vec<u8>,
 }
 
 impl Tls12CbcEncrypter {
@@ -410,7 +409,6 @@ impl Tls12CbcEncrypter {
             random,
             seq: Some(0),
             max_plaintext: MAX_PLAINTEXT,
-            scratch: Vec::new(),
         }
     }
 
@@ -456,33 +454,41 @@ impl RecordEncrypter for Tls12CbcEncrypter {
         (self.random)(&mut iv)?;
         let mac_header = seq_header(seq, typ, LEGACY_RECORD_VERSION);
 
-        self.scratch.clear();
-        self.scratch
-            .reserve(self.overhead() - HEADER_LEN + plaintext.len());
-        self.scratch.extend_from_slice(&iv);
+        // Sealed where it goes: the provider appends after the IV, and the header,
+        // written first with a zero length, gets the length once it is known.
+        let base = out.len();
+        out.reserve(self.overhead() + plaintext.len());
+        out.extend_from_slice(&[0; HEADER_LEN]);
+        let body = out.len();
+        out.extend_from_slice(&iv);
         let sealed = if self.etm {
             self.key
-                .seal_encrypt_then_mac(&iv, &mac_header, plaintext, &mut self.scratch)
+                .seal_encrypt_then_mac(&iv, &mac_header, plaintext, out)
         } else {
             self.key
-                .seal_mac_then_encrypt(&iv, &mac_header, plaintext, &mut self.scratch)
+                .seal_mac_then_encrypt(&iv, &mac_header, plaintext, out)
         };
-        if let Err(e) = sealed {
-            self.scratch.zeroize();
-            return Err(e);
-        }
         // IV || whole blocks [|| MAC], within the protocol's limit.
-        let len = self.scratch.len();
+        let len = out.len().saturating_sub(body);
         let mac_after = if self.etm { self.alg.mac_len() } else { 0 };
         let blocks = len.saturating_sub(CBC_BLOCK + mac_after);
-        if blocks == 0 || blocks % CBC_BLOCK != 0 || len > MAX_CIPHERTEXT_TLS12 {
-            self.scratch.zeroize();
-            return Err(Error::Internal("CBC seal produced a bad length"));
+        let sealed = sealed.and_then(|()| {
+            if blocks == 0 || blocks % CBC_BLOCK != 0 || len > MAX_CIPHERTEXT_TLS12 {
+                return Err(Error::Internal("CBC seal produced a bad length"));
+            }
+            encode_header(typ, LEGACY_RECORD_VERSION, len)
+        });
+        match (sealed, out.get_mut(base..body)) {
+            (Ok(header), Some(slot)) => slot.copy_from_slice(&header),
+            (Ok(_), None) => {
+                discard_from(out, base);
+                return Err(Error::Internal("CBC seal shortened the output"));
+            }
+            (Err(e), _) => {
+                discard_from(out, base);
+                return Err(e);
+            }
         }
-        let header = encode_header(typ, LEGACY_RECORD_VERSION, len)?;
-        out.reserve(HEADER_LEN + len);
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&self.scratch);
         self.seq = seq.checked_add(1);
         Ok(())
     }

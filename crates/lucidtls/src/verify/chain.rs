@@ -9,6 +9,7 @@ use crate::crypto::CryptoProvider;
 use crate::error::{CertificateCheck, Error};
 use core::fmt;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use std::sync::OnceLock;
 use webpki::{EndEntityCert, KeyUsage};
 
 /// The outcome of one check on a peer's certificate chain.
@@ -87,14 +88,64 @@ impl Role {
     }
 }
 
-/// A chain that passed every check, with its reports.
+/// A chain that passed every check.
+///
+/// Its reports, and the description of its end-entity certificate, are written on
+/// first use: a handshake that nobody observes does not pay for them (parsing names,
+/// dates and extensions into text). They read the same whenever they are asked for.
+#[derive(Clone, Debug)]
 pub(crate) struct ChainOutcome {
-    pub(crate) reports: Vec<CheckReport>,
     pub(crate) end_entity: CertificateDer<'static>,
-    pub(crate) info: Option<CertificateInfo>,
+    facts: ChainFacts,
+    described: OnceLock<Described>,
+}
+
+/// What the reports are written from.
+#[derive(Clone, Debug)]
+struct ChainFacts {
+    role: Role,
+    /// How many intermediates the peer sent.
+    sent_intermediates: usize,
+    /// The intermediates of the path webpki built, in path order.
+    path: Vec<CertificateDer<'static>>,
+    /// The trust anchor's subject (the contents of the Name).
+    anchor_subject: Vec<u8>,
+    /// The name checked (servers).
+    name: Option<ServerName<'static>>,
+    /// The length of a stapled OCSP response.
+    ocsp_len: Option<usize>,
+    now: UnixTime,
+}
+
+/// The reports and the end-entity description, once written.
+#[derive(Clone, Debug)]
+struct Described {
+    info: Option<CertificateInfo>,
+    reports: Vec<CheckReport>,
+}
+
+impl ChainOutcome {
+    /// Each check that ran, in order.
+    pub(crate) fn reports(&self) -> &[CheckReport] {
+        &self.described().reports
+    }
+
+    /// A readable summary of the end-entity certificate, if it could be summarised.
+    pub(crate) fn info(&self) -> Option<&CertificateInfo> {
+        self.described().info.as_ref()
+    }
+
+    fn described(&self) -> &Described {
+        self.described
+            .get_or_init(|| describe_outcome(&self.end_entity, &self.facts))
+    }
 }
 
 /// Verifies `chain` (end-entity first) for `role`; for a server, also `name`.
+///
+/// The verdict is webpki's. On failure the end-entity certificate is described to
+/// put the error into words; on success nothing is described until the reports are
+/// asked for (see [`ChainOutcome`]).
 pub(crate) fn verify_chain(
     provider: &dyn CryptoProvider,
     roots: &RootStore,
@@ -110,7 +161,6 @@ pub(crate) fn verify_chain(
             detail: format!("the {} sent no certificate", role.peer()),
         });
     };
-    let mut reports = Vec::with_capacity(8);
 
     // 1. Encoding.
     let leaf = EndEntityCert::try_from(leaf_der).map_err(|e| Error::Certificate {
@@ -121,31 +171,17 @@ pub(crate) fn verify_chain(
             webpki_text(&e)
         ),
     })?;
-    // The summary is for words only; webpki alone decides.
-    let info = describe_certificate(leaf_der).ok();
-    let ctx = Context {
-        role,
-        roots,
-        info: info.as_ref(),
-        intermediates: intermediates.len(),
+    // Failures are put into words with the help of the (then described) leaf.
+    let fail = |e: &webpki::Error| {
+        let info = describe_certificate(leaf_der).ok();
+        Context {
+            role,
+            roots,
+            info: info.as_ref(),
+            intermediates: intermediates.len(),
+        }
+        .error(e)
     };
-    reports.push(CheckReport::pass(
-        CertificateCheck::Encoding,
-        match &info {
-            Some(i) => format!(
-                "parsed {} certificate: subject {}, key {}; {} intermediate(s) sent",
-                role.peer(),
-                display_name(&i.subject),
-                i.public_key,
-                intermediates.len()
-            ),
-            None => format!(
-                "parsed {} certificate; {} intermediate(s) sent",
-                role.peer(),
-                intermediates.len()
-            ),
-        },
-    ));
 
     // 2-5. Path building: chain, signatures, validity and EKU of every certificate.
     let path = leaf
@@ -158,13 +194,67 @@ pub(crate) fn verify_chain(
             None,
             None,
         )
-        .map_err(|e| ctx.error(&e))?;
-
-    let path_infos: Vec<Option<CertificateInfo>> = path
+        .map_err(|e| fail(&e))?;
+    let path_intermediates: Vec<CertificateDer<'static>> = path
         .intermediate_certificates()
-        .map(|c| describe_certificate(&c.der()).ok())
+        .map(|c| c.der().into_owned())
         .collect();
-    let anchor = super::certinfo::name_contents_to_string(path.anchor().subject.as_ref());
+    let anchor_subject = path.anchor().subject.as_ref().to_vec();
+
+    // 6. Name (servers only).
+    if let Some(name) = name {
+        leaf.verify_is_valid_for_subject_name(name)
+            .map_err(|e| fail(&e))?;
+    }
+
+    Ok(ChainOutcome {
+        end_entity: leaf_der.clone().into_owned(),
+        facts: ChainFacts {
+            role,
+            sent_intermediates: intermediates.len(),
+            path: path_intermediates,
+            anchor_subject,
+            name: name.map(|n| n.to_owned()),
+            ocsp_len: ocsp.map(<[u8]>::len),
+            now,
+        },
+        described: OnceLock::new(),
+    })
+}
+
+/// Writes the reports of a verified chain, in the order the checks ran.
+fn describe_outcome(leaf_der: &CertificateDer<'static>, facts: &ChainFacts) -> Described {
+    let role = facts.role;
+    let mut reports = Vec::with_capacity(8);
+    // The summary is for words only; webpki alone decided.
+    let info = describe_certificate(leaf_der).ok();
+
+    // 1. Encoding.
+    reports.push(CheckReport::pass(
+        CertificateCheck::Encoding,
+        match &info {
+            Some(i) => format!(
+                "parsed {} certificate: subject {}, key {}; {} intermediate(s) sent",
+                role.peer(),
+                display_name(&i.subject),
+                i.public_key,
+                facts.sent_intermediates
+            ),
+            None => format!(
+                "parsed {} certificate; {} intermediate(s) sent",
+                role.peer(),
+                facts.sent_intermediates
+            ),
+        },
+    ));
+
+    // 2-5. Path: chain, signatures, validity, key usage.
+    let path_infos: Vec<Option<CertificateInfo>> = facts
+        .path
+        .iter()
+        .map(|c| describe_certificate(c).ok())
+        .collect();
+    let anchor = super::certinfo::name_contents_to_string(&facts.anchor_subject);
     reports.push(CheckReport::pass(
         CertificateCheck::ChainToTrustAnchor,
         format!(
@@ -188,7 +278,7 @@ pub(crate) fn verify_chain(
         },
     ));
 
-    let now_text = format_utc(unix_i64(now));
+    let now_text = format_utc(unix_i64(facts.now));
     let n = 1 + path_infos.len();
     let (latest_start, earliest_end) = (
         all_infos.iter().map(|i| i.not_before).max(),
@@ -232,34 +322,38 @@ pub(crate) fn verify_chain(
     ));
 
     // 6. Name (servers only).
-    if let Some(name) = name {
-        leaf.verify_is_valid_for_subject_name(name)
-            .map_err(|e| ctx.error(&e))?;
+    if let Some(name) = &facts.name {
         reports.push(CheckReport::pass(
             CertificateCheck::Name,
             format!(
                 "certificate is valid for {}{}",
                 name.to_str(),
-                ctx.names_suffix(" (names: ", ")")
+                names_suffix(info.as_ref(), " (names: ", ")")
             ),
         ));
     }
 
     // 7. Revocation.
     let mut detail = "not checked: no CRLs configured".to_string();
-    if let Some(ocsp) = ocsp {
+    if let Some(len) = facts.ocsp_len {
         detail.push_str(&format!(
-            "; a stapled OCSP response ({} bytes) was received but is not evaluated",
-            ocsp.len()
+            "; a stapled OCSP response ({len} bytes) was received but is not evaluated"
         ));
     }
     reports.push(CheckReport::pass(CertificateCheck::Revocation, detail));
 
-    Ok(ChainOutcome {
-        reports,
-        end_entity: leaf_der.clone().into_owned(),
-        info,
-    })
+    Described { info, reports }
+}
+
+/// The certificate's subjectAltNames between `open` and `close`, or nothing.
+fn names_suffix(info: Option<&CertificateInfo>, open: &str, close: &str) -> String {
+    match info {
+        Some(i) if !i.subject_alt_names.is_empty() => {
+            let names: Vec<String> = i.subject_alt_names.iter().map(|n| n.to_string()).collect();
+            format!("{open}{}{close}", names.join(", "))
+        }
+        _ => String::new(),
+    }
 }
 
 fn unix_i64(t: UnixTime) -> i64 {
@@ -275,17 +369,6 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn names_suffix(&self, open: &str, close: &str) -> String {
-        match self.info {
-            Some(i) if !i.subject_alt_names.is_empty() => {
-                let names: Vec<String> =
-                    i.subject_alt_names.iter().map(|n| n.to_string()).collect();
-                format!("{open}{}{close}", names.join(", "))
-            }
-            _ => String::new(),
-        }
-    }
-
     fn error(&self, e: &webpki::Error) -> Error {
         let (check, detail) = self.classify(e);
         Error::Certificate { check, detail }
@@ -349,7 +432,7 @@ impl Context<'_> {
             }
             W::CertNotValidForName(ctx) => {
                 let expected = ctx.expected.to_str();
-                let names = self.names_suffix("", "");
+                let names = names_suffix(self.info, "", "");
                 let d = if !names.is_empty() {
                     format!("expected {expected}, but the certificate is valid for {names}")
                 } else if !ctx.presented.is_empty() {

@@ -1,7 +1,7 @@
 //! Client certificate verification (mutual TLS, the server's side).
 
 use super::certinfo::CertificateInfo;
-use super::chain::{verify_chain, CheckReport, Role};
+use super::chain::{verify_chain, ChainOutcome, CheckReport, Role};
 use super::roots::RootStore;
 use crate::crypto::CryptoProvider;
 use crate::error::Error;
@@ -11,25 +11,26 @@ use rustls_pki_types::{CertificateDer, UnixTime};
 /// builds one.
 #[derive(Clone, Debug)]
 pub struct VerifiedClientChain {
-    end_entity: CertificateDer<'static>,
-    info: Option<CertificateInfo>,
-    reports: Vec<CheckReport>,
+    outcome: ChainOutcome,
 }
 
 impl VerifiedClientChain {
     /// Each check that ran, in order (as for servers, without the name check).
+    ///
+    /// Written on the first call: a handshake that nobody observes need not ask, and
+    /// then never pays for describing the certificates.
     pub fn reports(&self) -> &[CheckReport] {
-        &self.reports
+        self.outcome.reports()
     }
 
     /// The client's end-entity certificate (whose key signs CertificateVerify).
     pub fn end_entity(&self) -> &CertificateDer<'static> {
-        &self.end_entity
+        &self.outcome.end_entity
     }
 
     /// A readable summary of the end-entity certificate, if it could be summarised.
     pub fn info(&self) -> Option<&CertificateInfo> {
-        self.info.as_ref()
+        self.outcome.info()
     }
 }
 
@@ -44,9 +45,5 @@ pub fn verify_client_chain(
     now: UnixTime,
 ) -> Result<VerifiedClientChain, Error> {
     let outcome = verify_chain(provider, roots, chain, Role::Client, None, None, now)?;
-    Ok(VerifiedClientChain {
-        end_entity: outcome.end_entity,
-        info: outcome.info,
-        reports: outcome.reports,
-    })
+    Ok(VerifiedClientChain { outcome })
 }

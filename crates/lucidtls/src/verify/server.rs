@@ -1,7 +1,7 @@
 //! Server certificate verification (the client's side of step 7).
 
 use super::certinfo::CertificateInfo;
-use super::chain::{verify_chain, CheckReport, Role};
+use super::chain::{verify_chain, ChainOutcome, CheckReport, Role};
 use super::roots::RootStore;
 use crate::crypto::CryptoProvider;
 use crate::error::Error;
@@ -11,23 +11,24 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 /// builds one; the handshake requires it before it trusts the server.
 #[derive(Clone, Debug)]
 pub struct VerifiedServerChain {
-    end_entity: CertificateDer<'static>,
     server_name: ServerName<'static>,
-    info: Option<CertificateInfo>,
-    reports: Vec<CheckReport>,
+    outcome: ChainOutcome,
 }
 
 impl VerifiedServerChain {
     /// Each check that ran, in order: encoding, chain to trust anchor, signature
     /// algorithms, validity (not yet valid, expired), key usage, host name, revocation.
+    ///
+    /// Written on the first call: a handshake that nobody observes need not ask, and
+    /// then never pays for describing the certificates.
     pub fn reports(&self) -> &[CheckReport] {
-        &self.reports
+        self.outcome.reports()
     }
 
     /// The server's end-entity certificate (whose key signs CertificateVerify or
     /// ServerKeyExchange).
     pub fn end_entity(&self) -> &CertificateDer<'static> {
-        &self.end_entity
+        &self.outcome.end_entity
     }
 
     /// The name the certificate was verified for.
@@ -37,7 +38,7 @@ impl VerifiedServerChain {
 
     /// A readable summary of the end-entity certificate, if it could be summarised.
     pub fn info(&self) -> Option<&CertificateInfo> {
-        self.info.as_ref()
+        self.outcome.info()
     }
 }
 
@@ -66,9 +67,7 @@ pub fn verify_server_chain(
         now,
     )?;
     Ok(VerifiedServerChain {
-        end_entity: outcome.end_entity,
         server_name: server_name.to_owned(),
-        info: outcome.info,
-        reports: outcome.reports,
+        outcome,
     })
 }

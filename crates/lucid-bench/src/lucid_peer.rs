@@ -1,0 +1,242 @@
+//! lucidtls, over its sans-IO `Connection`.
+
+use crate::measure::{idle_memory, rate, timed, Run};
+use crate::pki::{Pki, HOST};
+use crate::scenario::{Dir, Group, Resume, Setup, Suite, BULK_BATCH, BULK_WRITE};
+use lucidtls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
+use lucidtls::session::{InMemorySessionStore, ServerSessionCache, Ticketer};
+use lucidtls::suites::Policy;
+use lucidtls::verify::RootStore;
+use lucidtls::{CertifiedKey, ClientConfig, Connection, PrivateKeyDer, ServerConfig, ServerName};
+use rustls_pki_types::PrivatePkcs8KeyDer;
+use std::hint::black_box;
+use std::sync::Arc;
+
+fn suite(s: Suite) -> CipherSuite {
+    match s {
+        Suite::Tls13Aes128Gcm => CipherSuite::TLS13_AES_128_GCM_SHA256,
+        Suite::Tls13Aes256Gcm => CipherSuite::TLS13_AES_256_GCM_SHA384,
+        Suite::Tls13Chacha20 => CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+        Suite::Tls12EcdheEcdsaAes128Gcm => CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        Suite::Tls12EcdheRsaAes128Gcm => CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        Suite::Tls12RsaAes128Gcm => CipherSuite::TLS_RSA_WITH_AES_128_GCM_SHA256,
+        Suite::Tls12EcdheEcdsaAes128CbcSha256 => {
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256
+        }
+    }
+}
+
+/// Client and server configurations that allow exactly `setup`, with no resumption
+/// of any kind (full handshakes only): no client session store, no server session
+/// cache, no tickets.
+fn configs(pki: &Pki, setup: Setup) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), String> {
+    let (client, server) = full_configs(pki, setup)?;
+    Ok((Arc::new(client), Arc::new(server)))
+}
+
+fn full_configs(pki: &Pki, setup: Setup) -> Result<(ClientConfig, ServerConfig), String> {
+    let id = pki.get(setup.cert);
+    let provider = lucidtls_aws_lc::provider();
+    let mut roots = RootStore::empty();
+    roots.add_der(&id.ca).map_err(|e| e.to_string())?;
+    let mut client = ClientConfig::with_roots(provider.clone(), Arc::new(roots));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(id.key_pkcs8.clone()));
+    let certified =
+        CertifiedKey::new(&*provider, vec![id.leaf.clone()], &key).map_err(|e| e.to_string())?;
+    let mut server = ServerConfig::new(provider, certified);
+    client.resumption = false;
+    client.session_store = None;
+    server.session_cache = None;
+    server.ticketer = None;
+    server.tls13_tickets = 0;
+    let version = if setup.suite.is_tls13() {
+        ProtocolVersion::Tls13
+    } else {
+        ProtocolVersion::Tls12
+    };
+    let group = match setup.group {
+        Group::X25519 => NamedGroup::X25519,
+        Group::X25519MlKem768 => NamedGroup::X25519MLKEM768,
+    };
+    for common in [&mut client.common, &mut server.common] {
+        if matches!(
+            setup.suite,
+            Suite::Tls12RsaAes128Gcm | Suite::Tls12EcdheEcdsaAes128CbcSha256
+        ) {
+            // RSA key transport and CBC are opt-in.
+            common.set_policy(Policy::Compatible);
+        }
+        common.versions = vec![version];
+        common.cipher_suites = vec![suite(setup.suite)];
+        common.groups = vec![group];
+    }
+    Ok((client, server))
+}
+
+fn host() -> ServerName<'static> {
+    ServerName::try_from(HOST).expect("a valid DNS name")
+}
+
+/// Moves everything `from` has to send into `to` and processes it.
+fn transfer(from: &mut Connection, to: &mut Connection, buf: &mut Vec<u8>) -> Result<(), String> {
+    buf.clear();
+    from.take_tls_into(buf);
+    let bytes = &buf[..];
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let rest = bytes.get(offset..).unwrap_or_default();
+        let n = to.read_tls(rest);
+        to.process_new_packets().map_err(|e| e.to_string())?;
+        if n == 0 && to.read_tls(rest) == 0 {
+            return Err("peer accepts no more bytes".into());
+        }
+        offset += n;
+    }
+    Ok(())
+}
+
+fn handshake(client: &mut Connection, server: &mut Connection) -> Result<(), String> {
+    let mut buf = Vec::new();
+    for _ in 0..32 {
+        transfer(client, server, &mut buf).map_err(|e| format!("server: {e}"))?;
+        transfer(server, client, &mut buf).map_err(|e| format!("client: {e}"))?;
+        if !client.is_handshaking()
+            && !server.is_handshaking()
+            && !client.wants_write()
+            && !server.wants_write()
+        {
+            return Ok(());
+        }
+    }
+    Err("handshake did not finish in 32 flights".into())
+}
+
+fn connect(
+    client: &Arc<ClientConfig>,
+    server: &Arc<ServerConfig>,
+) -> Result<(Connection, Connection), String> {
+    let mut c = Connection::client(client.clone(), host()).map_err(|e| e.to_string())?;
+    let mut s = Connection::server(server.clone()).map_err(|e| e.to_string())?;
+    handshake(&mut c, &mut s)?;
+    Ok((c, s))
+}
+
+/// Full handshakes per second, connection objects included.
+pub(crate) fn handshakes(pki: &Pki, setup: Setup, run: Run) -> Result<Option<f64>, String> {
+    let (client, server) = configs(pki, setup)?;
+    rate(run, || {
+        let ((c, s), t) = timed(|| connect(&client, &server))?;
+        if c.negotiated().cipher_suite != Some(suite(setup.suite)) {
+            return Err("negotiated another suite".into());
+        }
+        if c.negotiated().resumed {
+            return Err("resumed where a full handshake was expected".into());
+        }
+        drop((c, s));
+        Ok((1, t))
+    })
+    .map(Some)
+}
+
+/// Resumed handshakes per second, as the rustls peer measures them: the client keeps
+/// sessions in an in-memory store; the server resumes by its session cache (TLS 1.2
+/// session id), by tickets only (TLS 1.2 ticket), or by TLS 1.3 PSK from one ticket
+/// per connection (psk_dhe_ke, X25519), the client taking the newest. One full
+/// handshake first; every timed one must have resumed.
+pub(crate) fn resumed(pki: &Pki, resume: Resume, run: Run) -> Result<Option<f64>, String> {
+    let (mut client, mut server) = full_configs(pki, resume.setup())?;
+    client.resumption = true;
+    client.session_store = Some(Arc::new(InMemorySessionStore::default()));
+    let ticketer = || Some(Arc::new(Ticketer::new(lucidtls_aws_lc::provider())));
+    match resume {
+        Resume::Tls12SessionId => {
+            server.session_cache = Some(Arc::new(ServerSessionCache::new(
+                ServerSessionCache::DEFAULT_CAPACITY,
+                ServerSessionCache::DEFAULT_LIFETIME,
+            )));
+        }
+        Resume::Tls12Ticket => server.ticketer = ticketer(),
+        Resume::Tls13Psk => {
+            server.ticketer = ticketer();
+            server.tls13_tickets = 1;
+        }
+    }
+    let (client, server) = (Arc::new(client), Arc::new(server));
+    // The first, full handshake gives the client something to resume.
+    let (c, _) = connect(&client, &server)?;
+    if c.negotiated().resumed {
+        return Err("the first handshake resumed".into());
+    }
+    rate(run, || {
+        let ((c, s), t) = timed(|| connect(&client, &server))?;
+        if !c.negotiated().resumed || !s.negotiated().resumed {
+            return Err("did not resume".into());
+        }
+        drop((c, s));
+        Ok((1, t))
+    })
+    .map(Some)
+}
+
+/// Bulk transfer, in bytes per second.
+pub(crate) fn bulk(pki: &Pki, s: Suite, dir: Dir, run: Run) -> Result<Option<f64>, String> {
+    let (client, server) = configs(pki, Setup::bulk(s))?;
+    let (mut c, mut srv) = connect(&client, &server)?;
+    let data = vec![0x5au8; BULK_WRITE];
+    let mut sink = vec![0u8; BULK_WRITE];
+    let batch_bytes = (BULK_BATCH * BULK_WRITE) as u64;
+    // The wire buffer is reused from record to record, as a socket writer would.
+    let mut wire = Vec::new();
+    let rate = match dir {
+        Dir::Send => rate(run, || {
+            let ((), t) = timed(|| {
+                for _ in 0..BULK_BATCH {
+                    c.write_plaintext(&data).map_err(|e| e.to_string())?;
+                    wire.clear();
+                    c.take_tls_into(&mut wire);
+                    black_box(&wire);
+                }
+                Ok(())
+            })?;
+            Ok((batch_bytes, t))
+        })?,
+        Dir::Receive => rate(run, || {
+            for _ in 0..BULK_BATCH {
+                c.write_plaintext(&data).map_err(|e| e.to_string())?;
+            }
+            let wire = c.take_tls();
+            let (got, t) = timed(|| {
+                let mut got = 0usize;
+                let mut offset = 0;
+                while offset < wire.len() {
+                    let n = srv.read_tls(wire.get(offset..).unwrap_or_default());
+                    srv.process_new_packets().map_err(|e| e.to_string())?;
+                    while srv.plaintext_available() > 0 {
+                        got += srv.read_plaintext(&mut sink);
+                    }
+                    if n == 0 && srv.read_tls(wire.get(offset..).unwrap_or_default()) == 0 {
+                        return Err("server accepts no more bytes".into());
+                    }
+                    offset += n;
+                }
+                Ok(got)
+            })?;
+            if got != BULK_BATCH * BULK_WRITE {
+                return Err(format!("received {got} bytes, expected {batch_bytes}"));
+            }
+            Ok((batch_bytes, t))
+        })?,
+    };
+    Ok(Some(rate))
+}
+
+/// Opens `n` connections and keeps them idle; returns live bytes per client and
+/// per server connection as `probe` counts them (see [`idle_memory`]).
+pub(crate) fn memory(
+    pki: &Pki,
+    n: usize,
+    probe: &dyn Fn() -> usize,
+) -> Result<Option<(f64, f64)>, String> {
+    let (client, server) = configs(pki, Setup::bulk(Suite::Tls13Aes128Gcm))?;
+    idle_memory(n, || connect(&client, &server), probe).map(Some)
+}
