@@ -63,7 +63,13 @@ pub(crate) fn start(
         }
     };
     let mut key_shares = Vec::new();
-    for group in config.common.groups.iter().take(config.key_shares.max(1)) {
+    // Key shares exist only in TLS 1.3; a TLS 1.2-only client makes its key later.
+    let shares = if config.common.supports(ProtocolVersion::Tls13) {
+        config.key_shares.max(1)
+    } else {
+        0
+    };
+    for group in config.common.groups.iter().take(shares) {
         let kx = provider
             .kx_group(*group)
             .ok_or(Error::Internal("configured group missing"))?;
@@ -420,12 +426,15 @@ pub(crate) fn verify_server_certificate(
     );
     match result {
         Ok(v) => {
-            for r in v.reports() {
-                cx.tracer.emit(|| TraceEvent::CertificateCheck {
-                    check: r.check,
-                    passed: r.passed,
-                    detail: r.detail.clone(),
-                });
+            // Reports are written on demand: only when someone listens.
+            if cx.tracer.is_observed() {
+                for r in v.reports() {
+                    cx.tracer.emit(|| TraceEvent::CertificateCheck {
+                        check: r.check,
+                        passed: r.passed,
+                        detail: r.detail.clone(),
+                    });
+                }
             }
             Ok(ServerIdentity::Verified(Box::new(v)))
         }

@@ -154,12 +154,15 @@ pub(crate) fn handle_client_certificate(
     let now = (config.common.time)();
     match verify::verify_client_chain(&*config.common.provider, roots, &chain, now) {
         Ok(proof) => {
-            for r in proof.reports() {
-                cx.tracer.emit(|| TraceEvent::CertificateCheck {
-                    check: r.check,
-                    passed: r.passed,
-                    detail: r.detail.clone(),
-                });
+            // Reports are written on demand: only when someone listens.
+            if cx.tracer.is_observed() {
+                for r in proof.reports() {
+                    cx.tracer.emit(|| TraceEvent::CertificateCheck {
+                        check: r.check,
+                        passed: r.passed,
+                        detail: r.detail.clone(),
+                    });
+                }
             }
             Ok(Some(ClientChain { chain, proof }))
         }

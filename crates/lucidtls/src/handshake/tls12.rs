@@ -11,7 +11,7 @@ use crate::record::{
 };
 use crate::suites::{Bulk, Tls12Suite};
 use crate::trace::{Side, TraceEvent};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The agreed session: suite, randoms and master secret.
 pub(crate) struct Session12 {
@@ -21,6 +21,8 @@ pub(crate) struct Session12 {
     pub server_random: [u8; 32],
     pub master_secret: Secret,
     pub encrypt_then_mac: bool,
+    /// Derived once, on first use, for both directions.
+    key_block: OnceLock<KeyBlock>,
 }
 
 impl Session12 {
@@ -51,6 +53,7 @@ impl Session12 {
             server_random,
             master_secret,
             encrypt_then_mac,
+            key_block: OnceLock::new(),
         }
     }
 
@@ -73,6 +76,7 @@ impl Session12 {
             server_random,
             master_secret,
             encrypt_then_mac,
+            key_block: OnceLock::new(),
         }
     }
 
@@ -99,10 +103,18 @@ impl Session12 {
 
     /// The key block's keys for what `writer` sends: (MAC key, key, IV).
     fn keys_of(&self, writer: Side) -> (Secret, Secret, Secret) {
-        let kb = self.key_block();
+        let kb = self.key_block.get_or_init(|| self.key_block());
         match writer {
-            Side::Client => (kb.client_mac_key, kb.client_key, kb.client_iv),
-            Side::Server => (kb.server_mac_key, kb.server_key, kb.server_iv),
+            Side::Client => (
+                kb.client_mac_key.clone(),
+                kb.client_key.clone(),
+                kb.client_iv.clone(),
+            ),
+            Side::Server => (
+                kb.server_mac_key.clone(),
+                kb.server_key.clone(),
+                kb.server_iv.clone(),
+            ),
         }
     }
 
