@@ -17,7 +17,7 @@
 //! the `stats_alloc` crate's counting wrapper of the system allocator (re-exported
 //! here as [`StatsAlloc`] and [`INSTRUMENTED_SYSTEM`]) as their global allocator and
 //! pass it as [`BenchOptions::alloc_counter`] (see `src/bin/lucid-bench.rs`); no
-//! `unsafe` on the binary's side:
+//! unchecked code on the binary's side:
 //!
 //! ```no_run
 //! #[global_allocator]

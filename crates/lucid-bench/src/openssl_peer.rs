@@ -2,10 +2,10 @@
 //! pipe, both ends driven in this thread.
 //!
 //! No resumed handshakes: a client offers a session only through `SSL_set_session`,
-//! which the `openssl` crate exposes only as `unsafe` (`SslRef::set_session`, because
+//! which the `openssl` crate exposes only as an unchecked call (`SslRef::set_session`, because
 //! the session must come from the same context), and OpenSSL's client-side session
 //! cache never offers sessions by itself (`SSL_SESS_CACHE_CLIENT` only stores them).
-//! This workspace allows `unsafe` only in lucidtls-aws-lc's FFI module, so the
+//! This workspace allows unchecked (non-memory-safe) code only in lucidtls-aws-lc's FFI module, so the
 //! OpenSSL column of the resumed rows is "—" (see [`RESUMED_NOTE`]).
 
 use crate::measure::{idle_memory, rate, timed, Run};
@@ -228,8 +228,8 @@ pub(crate) fn handshakes(pki: &Pki, setup: Setup, run: Run) -> Result<Option<f64
 
 /// Why the OpenSSL column of the resumed rows is empty.
 pub(crate) const RESUMED_NOTE: &str = "OpenSSL: \"—\" on resumed rows: a client offers a \
-     session only through SSL_set_session, which the openssl crate exposes only as unsafe, \
-     and this workspace forbids unsafe code outside lucidtls-aws-lc's FFI module";
+     session only through SSL_set_session, which the openssl crate exposes only as an unchecked call, \
+     and this workspace forbids such code outside lucidtls-aws-lc's FFI module";
 
 /// Resumed handshakes: not measured for OpenSSL (see the module documentation).
 pub(crate) fn resumed(_pki: &Pki, _resume: Resume, _run: Run) -> Result<Option<f64>, String> {

@@ -1,7 +1,7 @@
 //! What the memory rows read: live heap bytes from a counting global allocator
 //! (`stats_alloc`), and the process's resident memory from `/proc`.
 //!
-//! No `unsafe` here: the allocator wrapper is the `stats_alloc` crate's, and the
+//! No unchecked code here: the allocator wrapper is the `stats_alloc` crate's, and the
 //! resident memory comes from reading a text file.
 
 use std::alloc::GlobalAlloc;

@@ -52,9 +52,9 @@ fn resumed_rows_resume_on_rustls_and_explain_openssl() {
         assert_eq!(r.kind, Kind::Resumed);
         assert!(positive(r.lucid), "{r:?}");
         assert!(positive(r.rustls), "{r:?}");
-        // Resuming with OpenSSL needs the unsafe `SSL_set_session`: "—", with a note.
+        // Resuming with OpenSSL needs the unchecked `SSL_set_session`: "—", with a note.
         assert_eq!(r.openssl, None, "{r:?}");
-        assert!(r.note.is_some_and(|n| n.contains("unsafe")), "{r:?}");
+        assert!(r.note.is_some_and(|n| n.contains("unchecked")), "{r:?}");
     }
     let table = format_table(&rows);
     assert!(table.contains("resumed TLS1.3 PSK X25519 [1]"), "{table}");
