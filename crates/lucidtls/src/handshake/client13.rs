@@ -7,6 +7,7 @@ use super::client::{
     ServerAuthenticated, ServerIdentity,
 };
 use super::client_auth::choose_client_identity;
+use super::tls13::{install_decrypter, install_encrypter};
 use super::traffic13::{TicketSink, Traffic13};
 use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};
@@ -19,7 +20,6 @@ use crate::msgs::{
     Certificate13, CertificateRequest13, CertificateVerify, EncryptedExtensions, Extension,
     Finished, HandshakeBody, ServerHello,
 };
-use crate::record::{Tls13Decrypter, Tls13Encrypter};
 use crate::suites::{tls13_suite, Tls13Suite};
 use crate::trace::{ResumptionMechanism, Side, TraceEvent};
 use crate::verify;
@@ -313,44 +313,6 @@ impl ExpectServerHello {
         }
         Ok(Some(offered.clone()))
     }
-}
-
-/// Installs the receiving key derived from `secret`.
-pub(crate) fn install_decrypter(
-    cx: &mut Common,
-    provider: &Arc<dyn crate::crypto::CryptoProvider>,
-    suite: Tls13Suite,
-    secret: &TrafficSecret,
-    name: &'static str,
-) -> Result<(), Error> {
-    let keys = secret.keys(suite.aead);
-    let key = provider.aead(suite.aead).key(keys.key.expose())?;
-    cx.set_decrypter(Box::new(Tls13Decrypter::new(key, keys.iv)))?;
-    cx.tracer.emit(|| TraceEvent::KeysDerived {
-        name,
-        key_len: keys.key.len(),
-        iv_len: 12,
-    });
-    Ok(())
-}
-
-/// Installs the sending key derived from `secret`.
-pub(crate) fn install_encrypter(
-    cx: &mut Common,
-    provider: &Arc<dyn crate::crypto::CryptoProvider>,
-    suite: Tls13Suite,
-    secret: &TrafficSecret,
-    name: &'static str,
-) -> Result<(), Error> {
-    let keys = secret.keys(suite.aead);
-    let key = provider.aead(suite.aead).key(keys.key.expose())?;
-    cx.set_encrypter(Box::new(Tls13Encrypter::new(key, keys.iv)));
-    cx.tracer.emit(|| TraceEvent::KeysDerived {
-        name,
-        key_len: keys.key.len(),
-        iv_len: 12,
-    });
-    Ok(())
 }
 
 /// Everything the encrypted part of the client handshake carries along.

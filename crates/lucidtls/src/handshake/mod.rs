@@ -13,6 +13,7 @@ pub(crate) mod kx12;
 pub(crate) mod server12;
 pub(crate) mod server13;
 pub(crate) mod tls12;
+pub(crate) mod tls13;
 pub(crate) mod traffic12;
 pub(crate) mod traffic13;
 pub(crate) mod transcript;

@@ -3,10 +3,10 @@
 //! CertificateRequest?, Certificate, CertificateVerify, Finished → the client's
 //! Certificate and CertificateVerify (when asked) → the client's Finished.
 
-use super::client13::{install_decrypter, install_encrypter};
 use super::client_auth::{
     acceptable_authorities, handle_client_certificate, ClientChain, ClientIdentity,
 };
+use super::tls13::{install_decrypter, install_encrypter};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
 use super::{unexpected, verify_finished, HandshakeMessage, State};

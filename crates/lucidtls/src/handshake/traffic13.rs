@@ -1,6 +1,6 @@
 //! After the TLS 1.3 handshake: NewSessionTicket and KeyUpdate (RFC 8446 §4.6).
 
-use super::client13::{install_decrypter, install_encrypter};
+use super::tls13::{install_decrypter, install_encrypter};
 use super::{unexpected, HandshakeMessage, State};
 use crate::config::ClientConfig;
 use crate::conn::Common;
