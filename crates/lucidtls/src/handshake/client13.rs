@@ -599,6 +599,11 @@ impl State for ExpectFinished {
             alpn,
         });
         cx.start_traffic()?;
+        let traffic = Traffic13::new(Side::Client, provider, hs.suite, client_ap, server_ap);
+        // The resumption secret and the peer's chain are kept only if tickets can be stored.
+        if !hs.config.resumption || hs.config.session_store.is_none() {
+            return Ok(Box::new(traffic));
+        }
         let tickets = TicketSink {
             config: hs.config.clone(),
             store_name: hs.store_name,
@@ -606,10 +611,7 @@ impl State for ExpectFinished {
             alpn: cx.negotiated.alpn.clone(),
             peer_certificates: cx.negotiated.peer_certificates.clone(),
         };
-        Ok(Box::new(
-            Traffic13::new(Side::Client, provider, hs.suite, client_ap, server_ap)
-                .with_ticket_sink(tickets),
-        ))
+        Ok(Box::new(traffic.with_ticket_sink(tickets)))
     }
 }
 
