@@ -3,9 +3,10 @@
 //! Run from `fuzz/`: `cargo run --release --example make_corpus` (stable is fine). For
 //! every harness scenario (TLS 1.3, HRR, mutual TLS, ChaCha20 + ALPN; TLS 1.2 ECDHE with
 //! Ed25519 and RSA, DHE, RSA key transport with CBC and Encrypt-then-MAC, CBC
-//! MAC-then-encrypt, mutual TLS) it runs a handshake through the deterministic provider,
-//! then application data both ways, a KeyUpdate (TLS 1.3) and close_notify, and keeps
-//! the bytes each side sent. It then replays each recording into a fresh peer, as the
+//! MAC-then-encrypt, mutual TLS, no tickets) it runs a handshake through the deterministic
+//! provider, then application data both ways, a KeyUpdate (TLS 1.3) and close_notify, and
+//! keeps the bytes each side sent; every TLS 1.2 scenario also once with a renegotiation
+//! (RFC 5746) right after the handshake, started by the client and by the server. It then replays each recording into a fresh peer, as the
 //! fuzz targets do, and fails unless the replay completes the handshake: the seeds are
 //! only useful if they get past Finished.
 //!
@@ -16,7 +17,9 @@
 //! - `messages/`: every plaintext handshake message seen, with the selector for its
 //!   decoder and for the whole-message dispatcher, the hello extension blocks, and the
 //!   TLS 1.3 messages that only travel encrypted, built from typed values;
-//! - `verify/`: the fixed chains.
+//! - `verify/`: the fixed chains;
+//! - `established/`: records for an established connection;
+//! - `renegotiation/`: operation lists (see `lucidtls_fuzz::op`), each run and checked.
 //!
 //! Existing files of the same name are overwritten; nothing else is removed.
 
@@ -28,8 +31,9 @@ use lucidtls::msgs::{
 };
 use lucidtls::{Connection, Error};
 use lucidtls_fuzz::{
-    certs, established, feed, plaintext_messages, reset, scenarios, seal_records, server_name,
-    Role, CA_PEM, CLIENT_ED25519_PEM, SERVER_ED25519_PEM, SERVER_RSA_PEM,
+    certs, established, feed, plaintext_messages, renegotiation_run, reset, scenarios,
+    seal_records, server_name, tls12_scenarios, Role, CA_PEM, CLIENT_ED25519_PEM,
+    SERVER_ED25519_PEM, SERVER_RSA_PEM,
 };
 use std::path::{Path, PathBuf};
 
@@ -52,7 +56,9 @@ struct Recording {
     version: Option<ProtocolVersion>,
 }
 
-fn record(index: usize, resume: bool) -> Recording {
+/// Records scenario `index` (resumed when `resume`); with `reneg`, a TLS 1.2 connection
+/// renegotiates once, started by that side, between the application data and the close.
+fn record(index: usize, resume: bool, reneg: Option<Role>) -> Recording {
     let sc = &scenarios()[index];
     reset();
     let (c, s) = sc.configs(resume);
@@ -77,17 +83,46 @@ fn record(index: usize, resume: bool) -> Recording {
         sc.name
     );
     let version = client.negotiated().version;
-    client
-        .write_plaintext(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .expect("client write");
-    server
-        .write_plaintext(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello")
-        .expect("server write");
-    pump(&mut client, &mut server);
+    // A renegotiation comes before any application data: each side's CBC IVs come from
+    // its generator, and a replay (which writes no data) must draw what the recording did.
+    if reneg.is_none() {
+        client
+            .write_plaintext(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .expect("client write");
+        server
+            .write_plaintext(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello")
+            .expect("server write");
+        pump(&mut client, &mut server);
+    }
     if version == Some(ProtocolVersion::Tls13) {
         client.update_keys(true).expect("key update");
         pump(&mut client, &mut server);
         client.write_plaintext(b"after key update").expect("write");
+        pump(&mut client, &mut server);
+    }
+    if let Some(initiator) = reneg {
+        let who = match initiator {
+            Role::Client => &mut client,
+            Role::Server => &mut server,
+        };
+        who.renegotiate()
+            .unwrap_or_else(|e| panic!("{}: renegotiate: {e}", sc.name));
+        pump(&mut client, &mut server);
+        assert_eq!(
+            (
+                client.negotiated().renegotiations,
+                server.negotiated().renegotiations
+            ),
+            (1, 1),
+            "{}: renegotiation did not complete",
+            sc.name
+        );
+        client
+            .write_plaintext(b"after renegotiation")
+            .expect("client write");
+        server
+            .write_plaintext(b"renegotiated")
+            .expect("server write");
         pump(&mut client, &mut server);
     }
     client.send_close_notify();
@@ -100,8 +135,9 @@ fn record(index: usize, resume: bool) -> Recording {
     }
 }
 
-/// Replays `stream` into a fresh peer of scenario `index`; true if the handshake completes.
-fn replays(index: usize, resume: bool, stream: &[u8], into_server: bool) -> bool {
+/// Replays `stream` into a fresh peer of scenario `index`; if the handshake completes,
+/// the renegotiations the peer completed.
+fn replays(index: usize, resume: bool, stream: &[u8], into_server: bool) -> Option<u32> {
     let sc = &scenarios()[index];
     reset();
     let (c, s) = sc.configs(resume);
@@ -119,7 +155,7 @@ fn replays(index: usize, resume: bool, stream: &[u8], into_server: bool) -> bool
             if into_server { "server" } else { "client" }
         );
     }
-    result.is_ok() && !conn.is_handshaking()
+    (result.is_ok() && !conn.is_handshaking()).then(|| conn.negotiated().renegotiations)
 }
 
 struct Writer {
@@ -275,6 +311,100 @@ fn run_established(selector: u8, under_test: Role, records: &[u8]) -> Result<(),
     Ok(())
 }
 
+/// Seeds for the `renegotiation` target (operation lists, see `lucidtls_fuzz::op`), each
+/// run and checked: the renegotiations they ask for must complete.
+fn renegotiation_seeds(w: &mut Writer) -> usize {
+    use lucidtls_fuzz::op::*;
+    let mut failures = 0;
+    for (p, &i) in tls12_scenarios().iter().enumerate() {
+        let sc = &scenarios()[i];
+        let selector = u8::try_from(p).expect("few scenarios");
+        for (flags, side) in [(0u8, "server"), (1, "client")] {
+            let data = |a: u8, b: u8| {
+                vec![
+                    a,
+                    PUMP,
+                    PEER_WRITES,
+                    40,
+                    TEST_WRITES,
+                    40,
+                    PUMP,
+                    b,
+                    PUMP,
+                    TEST_WRITES,
+                    3,
+                    PEER_CLOSES,
+                    PUMP,
+                ]
+            };
+            let mut seeds: Vec<(String, Vec<u8>, u32)> = vec![
+                (
+                    "peer-then-test".into(),
+                    data(PEER_RENEGOTIATES, TEST_RENEGOTIATES),
+                    2,
+                ),
+                (
+                    "test-then-peer".into(),
+                    data(TEST_RENEGOTIATES, PEER_RENEGOTIATES),
+                    2,
+                ),
+                // Records split across reads in the middle of a renegotiation, and data
+                // from both sides while it runs.
+                (
+                    "partial".into(),
+                    vec![
+                        PEER_RENEGOTIATES,
+                        PARTIAL,
+                        7,
+                        PARTIAL,
+                        60,
+                        TO_PEER,
+                        PEER_WRITES,
+                        9,
+                        TO_TEST,
+                        TEST_WRITES,
+                        9,
+                        TO_PEER,
+                        PARTIAL,
+                        1,
+                        PUMP,
+                        PEER_CLOSES,
+                        PUMP,
+                    ],
+                    1,
+                ),
+            ];
+            if flags == 1 {
+                // A HelloRequest of the middle's own, under the server's keys.
+                seeds.push((
+                    "injected-hello-request".into(),
+                    vec![INJECT, 22, 4, 0, 0, 0, 0, PUMP, PEER_CLOSES, PUMP],
+                    1,
+                ));
+            }
+            for (name, ops, want) in seeds {
+                let mut input = vec![selector, flags];
+                input.extend_from_slice(&ops);
+                w.put(
+                    "renegotiation",
+                    &format!("{}-{side}-{name}", sc.name),
+                    input[0],
+                    &input[1..],
+                );
+                let out = renegotiation_run(&input).expect("long enough");
+                if out.test_renegotiations != want
+                    || out.test_error.is_some()
+                    || !out.test_saw_close
+                {
+                    eprintln!("{}: renegotiation seed {side}-{name}: {out:?}", sc.name);
+                    failures += 1;
+                }
+            }
+        }
+    }
+    failures
+}
+
 /// Selector of the whole-message dispatcher.
 const WHOLE_MESSAGE: u8 = 28;
 
@@ -302,12 +432,31 @@ fn main() {
         (4, true),
         (7, true),
         (9, true),
+        (10, true),
     ]);
-    for (i, resume) in runs {
+    // Every TLS 1.2 scenario renegotiates once, started by the client and by the server.
+    let runs = runs
+        .map(|(i, resume)| (i, resume, None))
+        .chain(tls12_scenarios().iter().flat_map(|&i| {
+            [
+                (i, false, Some(Role::Client)),
+                (i, false, Some(Role::Server)),
+            ]
+        }));
+    for (i, resume, reneg) in runs {
         let sc = &scenarios()[i];
-        let rec = record(i, resume);
+        let rec = record(i, resume, reneg);
         let selector = u8::try_from(i).expect("few scenarios") | if resume { 0x80 } else { 0 };
-        let name = format!("{}{}", sc.name, if resume { "-resumed" } else { "" });
+        let name = format!(
+            "{}{}{}",
+            sc.name,
+            if resume { "-resumed" } else { "" },
+            match reneg {
+                None => "",
+                Some(Role::Client) => "-reneg-by-client",
+                Some(Role::Server) => "-reneg-by-server",
+            }
+        );
         let tls13 = rec.version == Some(ProtocolVersion::Tls13);
         println!(
             "{:>3} {:<30} {:?}: client sent {} bytes, server {}",
@@ -318,14 +467,36 @@ fn main() {
             rec.server_stream.len()
         );
         for (stream, into_server) in [(&rec.client_stream, true), (&rec.server_stream, false)] {
-            if !replays(i, resume, stream, into_server) {
-                eprintln!("{name}: replay did not complete the handshake");
-                failures += 1;
+            if reneg
+                == Some(if into_server {
+                    Role::Server
+                } else {
+                    Role::Client
+                })
+            {
+                continue;
+            }
+            match replays(i, resume, stream, into_server) {
+                None => {
+                    eprintln!("{name}: replay did not complete the handshake");
+                    failures += 1;
+                }
+                Some(n) if n != u32::from(reneg.is_some()) => {
+                    eprintln!("{name}: replay completed {n} renegotiations");
+                    failures += 1;
+                }
+                Some(_) => {}
             }
         }
-        w.put("server", &name, selector, &rec.client_stream);
-        w.put("client", &name, selector, &rec.server_stream);
-        if resume {
+        // A renegotiation started by the client replays into a server (the client target
+        // makes no calls), one started by the server into a client.
+        if reneg != Some(Role::Server) {
+            w.put("server", &name, selector, &rec.client_stream);
+        }
+        if reneg != Some(Role::Client) {
+            w.put("client", &name, selector, &rec.server_stream);
+        }
+        if resume || reneg.is_some() {
             continue;
         }
         // Record target: chunk-size and limit control bytes vary with the scenario.
@@ -349,6 +520,7 @@ fn main() {
     }
 
     failures += established_seeds(&mut w);
+    failures += renegotiation_seeds(&mut w);
 
     // TLS 1.3 messages that never travel in plaintext, from typed values.
     let ext = |v: Vec<Extension>| Extensions(v);

@@ -4,7 +4,7 @@
 //! TLS 1.3 inner plaintext (content type and padding) and plaintext records out of place.
 //!
 //! Input: a scenario selector byte, a flags byte (bit 0: fuzz the client, else the
-//! server), then records as `typ`, a 2-byte length, the bytes. The harness first replays
+//! server; bit 1: renegotiation off, else on as in every harness scenario), then records as `typ`, a 2-byte length, the bytes. The harness first replays
 //! the scenario's recorded handshake (deterministic, see the harness crate) so that the
 //! connection is established, then protects each record as the peer would: for TLS 1.3
 //! the bytes are the whole inner plaintext, sealed with the peer's application traffic
@@ -33,7 +33,16 @@ fuzz_target!(|data: &[u8]| {
     let est = established(*selector, under_test);
     let sc = scenario(*selector);
     reset();
-    let (client_config, server_config) = sc.configs(false);
+    let (mut client_config, mut server_config) = sc.configs(false);
+    if flags & 2 != 0 {
+        // The refusal path: HelloRequest or ClientHello get a no_renegotiation warning.
+        let mut c = (*client_config).clone();
+        c.common.allow_renegotiation = false;
+        client_config = std::sync::Arc::new(c);
+        let mut s = (*server_config).clone();
+        s.common.allow_renegotiation = false;
+        server_config = std::sync::Arc::new(s);
+    }
     let mut conn = match under_test {
         Role::Server => Connection::server(server_config).expect("server configuration"),
         Role::Client => {

@@ -3,7 +3,9 @@
 //! Input: a selector byte choosing one of the harness scenarios' server configurations
 //! (Ed25519 or RSA certificate, policies modern to legacy, HRR-forcing groups, client
 //! authentication none/optional/required, ALPN; with the high bit set, after one full
-//! handshake has issued tickets and cached a session, so that resumption is reachable),
+//! handshake has issued tickets and cached a session, so that resumption is reachable:
+//! TLS 1.3 PSK, TLS 1.2 tickets, and TLS 1.2 session ids where the server has no ticketer;
+//! TLS 1.2 renegotiation is on, and seeds include a client-started one),
 //! then the client's whole byte stream.
 //! Everything random behind the provider is deterministic (see the harness crate), so
 //! recorded client streams complete the handshake and crashes reproduce.

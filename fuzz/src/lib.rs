@@ -38,6 +38,9 @@ use lucidtls::record::{
     HandshakeJoiner, RecordDeframer, RecordEncrypter, Tls12AeadEncrypter, Tls12AeadKind,
     Tls12CbcEncrypter, MAX_PLAINTEXT,
 };
+use lucidtls::record::{
+    OpaqueRecord, RandomSource, RecordDecrypter, Tls12AeadDecrypter, Tls12CbcDecrypter,
+};
 use lucidtls::session::{InMemorySessionStore, ServerSessionCache, Ticketer};
 use lucidtls::suites::{tls12_suite, tls13_suite, Bulk, Policy};
 use lucidtls::trace::{Observer, TraceEvent};
@@ -613,6 +616,9 @@ fn client_base(policy: Policy) -> ClientConfig {
     c.common.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
     c.common.time = fixed_time;
     c.common.observer = Some(Arc::new(TraceSink));
+    // Renegotiation does not change the initial handshake's bytes, so the recorded
+    // streams stay valid and can go on into a renegotiation.
+    c.common.allow_renegotiation = true;
     c
 }
 
@@ -629,6 +635,7 @@ fn server_base(policy: Policy, rsa: bool) -> ServerConfig {
     s.common.groups = vec![NamedGroup::X25519, NamedGroup::secp256r1];
     s.common.time = fixed_time;
     s.common.observer = Some(Arc::new(TraceSink));
+    s.common.allow_renegotiation = true;
     s
 }
 
@@ -726,6 +733,14 @@ fn build_scenarios() -> Vec<Scenario> {
     let mut s = server_base(Policy::Legacy, false);
     s.client_auth = ClientAuth::Required(roots());
     add("tls12-mtls", c, s);
+
+    // 10: TLS 1.2 without tickets (the server has no ticketer), so that a primed
+    // connection resumes by session id from the server's cache.
+    let mut c = client_base(Policy::Modern);
+    tls12_only(&mut c.common);
+    let mut s = server_base(Policy::Legacy, false);
+    s.ticketer = None;
+    add("tls12-session-id", c, s);
 
     out
 }
@@ -988,7 +1003,6 @@ fn build_established(index: usize, under_test: Role) -> Established {
             secret: find(label).2,
         }
     } else {
-        let s = tls12_suite(suite).expect("TLS 1.2 suite");
         let (_, client_random, master) = find("CLIENT_RANDOM");
         let hello = plaintext_messages(&ss)
             .into_iter()
@@ -996,34 +1010,15 @@ fn build_established(index: usize, under_test: Role) -> Established {
             .expect("ServerHello");
         let (_, body) = split_handshake(&hello).expect("ServerHello header");
         let server_random = ServerHello::decode(body).expect("ServerHello").random;
-        let (mac_len, enc_len, iv_len) = match s.bulk {
-            Bulk::Aead(alg) => (
-                0,
-                alg.key_len(),
-                Tls12AeadKind::for_algorithm(alg).fixed_iv_len(),
-            ),
-            Bulk::Cbc(alg) => (alg.mac_len(), alg.enc_key_len(), 0),
-        };
-        let block = KeyBlock::derive(
-            AWS_LC_PROVIDER.hash(s.prf),
-            &Secret::new(master),
-            &server_random,
+        tls12_keys(
+            suite,
+            sc.client.common.encrypt_then_mac && sc.server.common.encrypt_then_mac,
+            &master,
             &client_random,
-            mac_len,
-            enc_len,
-            iv_len,
-        );
-        let (enc_key, mac_key, iv) = match peer {
-            Role::Client => (block.client_key, block.client_mac_key, block.client_iv),
-            Role::Server => (block.server_key, block.server_mac_key, block.server_iv),
-        };
-        PeerKeys::Tls12 {
-            bulk: s.bulk,
-            etm: sc.client.common.encrypt_then_mac && sc.server.common.encrypt_then_mac,
-            enc_key: enc_key.expose().to_vec(),
-            mac_key: mac_key.expose().to_vec(),
-            iv: iv.expose().to_vec(),
-        }
+            &server_random,
+            peer,
+        )
+        .expect("TLS 1.2 suite")
     };
     Established {
         prefix: match under_test {
@@ -1105,33 +1100,12 @@ impl Established {
                     seq: 0,
                 }
             }
-            PeerKeys::Tls12 {
-                bulk,
-                etm,
-                enc_key,
-                mac_key,
-                iv,
-            } => {
+            keys @ PeerKeys::Tls12 { .. } => {
                 let provider = FuzzProvider::shared(self.peer);
-                let mut enc: Box<dyn RecordEncrypter> = match bulk {
-                    Bulk::Aead(alg) => Box::new(
-                        Tls12AeadEncrypter::new(
-                            AWS_LC_PROVIDER.aead(*alg).key(enc_key).expect("AEAD key"),
-                            iv,
-                            Tls12AeadKind::for_algorithm(*alg),
-                        )
-                        .expect("TLS 1.2 AEAD"),
-                    ),
-                    Bulk::Cbc(alg) => {
-                        let cbc = AWS_LC_PROVIDER.cbc(*alg).expect("CBC");
-                        Box::new(Tls12CbcEncrypter::new(
-                            cbc.key(enc_key, mac_key).expect("CBC key"),
-                            *alg,
-                            *etm,
-                            provider,
-                        ))
-                    }
-                };
+                let mut enc = tls12_encrypter(
+                    keys,
+                    Box::new(move |buf: &mut [u8]| provider.fill_random(buf)),
+                );
                 // The peer's Finished used sequence number 0.
                 let mut sink = Vec::new();
                 enc.encrypt(ContentType::Handshake, &[0; 16], &mut sink)
@@ -1207,4 +1181,588 @@ pub fn seal_records(sealer: &mut Sealer, mut input: &[u8]) -> Vec<u8> {
         input = tail;
     }
     out
+}
+
+/// The TLS 1.2 record keys `writer` uses after a handshake with these values, or `None`
+/// for a suite that is not a TLS 1.2 one.
+fn tls12_keys(
+    suite: CipherSuite,
+    etm: bool,
+    master: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    writer: Role,
+) -> Option<PeerKeys> {
+    let s = tls12_suite(suite)?;
+    let (mac_len, enc_len, iv_len) = match s.bulk {
+        Bulk::Aead(alg) => (
+            0,
+            alg.key_len(),
+            Tls12AeadKind::for_algorithm(alg).fixed_iv_len(),
+        ),
+        Bulk::Cbc(alg) => (alg.mac_len(), alg.enc_key_len(), 0),
+    };
+    let block = KeyBlock::derive(
+        AWS_LC_PROVIDER.hash(s.prf),
+        &Secret::new(master.to_vec()),
+        server_random,
+        client_random,
+        mac_len,
+        enc_len,
+        iv_len,
+    );
+    let (enc_key, mac_key, iv) = match writer {
+        Role::Client => (block.client_key, block.client_mac_key, block.client_iv),
+        Role::Server => (block.server_key, block.server_mac_key, block.server_iv),
+    };
+    Some(PeerKeys::Tls12 {
+        bulk: s.bulk,
+        // EtM only changes CBC records.
+        etm: etm && matches!(s.bulk, Bulk::Cbc(_)),
+        enc_key: enc_key.expose().to_vec(),
+        mac_key: mac_key.expose().to_vec(),
+        iv: iv.expose().to_vec(),
+    })
+}
+
+/// The library's own TLS 1.2 encrypter for `keys` (CBC IVs from `random`).
+fn tls12_encrypter(keys: &PeerKeys, random: RandomSource) -> Box<dyn RecordEncrypter> {
+    let PeerKeys::Tls12 {
+        bulk,
+        etm,
+        enc_key,
+        mac_key,
+        iv,
+    } = keys
+    else {
+        panic!("TLS 1.2 keys expected");
+    };
+    match bulk {
+        Bulk::Aead(alg) => Box::new(
+            Tls12AeadEncrypter::new(
+                AWS_LC_PROVIDER.aead(*alg).key(enc_key).expect("AEAD key"),
+                iv,
+                Tls12AeadKind::for_algorithm(*alg),
+            )
+            .expect("TLS 1.2 AEAD"),
+        ),
+        Bulk::Cbc(alg) => {
+            let cbc = AWS_LC_PROVIDER.cbc(*alg).expect("CBC");
+            Box::new(Tls12CbcEncrypter::with_random_source(
+                cbc.key(enc_key, mac_key).expect("CBC key"),
+                *alg,
+                *etm,
+                random,
+            ))
+        }
+    }
+}
+
+/// The library's own TLS 1.2 decrypter for `keys`.
+fn tls12_decrypter(keys: &PeerKeys) -> Box<dyn RecordDecrypter> {
+    let PeerKeys::Tls12 {
+        bulk,
+        etm,
+        enc_key,
+        mac_key,
+        iv,
+    } = keys
+    else {
+        panic!("TLS 1.2 keys expected");
+    };
+    match bulk {
+        Bulk::Aead(alg) => Box::new(
+            Tls12AeadDecrypter::new(
+                AWS_LC_PROVIDER.aead(*alg).key(enc_key).expect("AEAD key"),
+                iv,
+                Tls12AeadKind::for_algorithm(*alg),
+            )
+            .expect("TLS 1.2 AEAD"),
+        ),
+        Bulk::Cbc(alg) => {
+            let cbc = AWS_LC_PROVIDER.cbc(*alg).expect("CBC");
+            Box::new(Tls12CbcDecrypter::new(
+                cbc.key(enc_key, mac_key).expect("CBC key"),
+                *alg,
+                *etm,
+            ))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Renegotiation: two real TLS 1.2 endpoints with a harness in the middle that follows
+// every key change (it reads the key log and the hellos), so that the fuzzer can drive
+// both sides through renegotiations and inject records, protected under the keys in
+// force, into the stream the side under test reads.
+
+/// The scenarios that negotiate TLS 1.2 (the renegotiation target picks among them).
+pub fn tls12_scenarios() -> &'static [usize] {
+    static ALL: OnceLock<Vec<usize>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        scenarios()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.client.common.versions == [ProtocolVersion::Tls12])
+            .map(|(i, _)| i)
+            .collect()
+    })
+}
+
+/// What the middle has seen of the handshake in progress, from the hellos in either
+/// direction (the initial handshake in plaintext, renegotiations decrypted).
+#[derive(Debug, Default)]
+struct HelloTracker {
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    suite: Option<CipherSuite>,
+    etm: bool,
+}
+
+impl HelloTracker {
+    fn observe(&mut self, msg: &[u8]) {
+        let Ok((typ, body)) = split_handshake(msg) else {
+            return;
+        };
+        match typ {
+            lucidtls::enums::HandshakeType::ClientHello => {
+                if let Ok(ch) = lucidtls::msgs::ClientHello::decode(body) {
+                    self.client_random = ch.random;
+                }
+            }
+            lucidtls::enums::HandshakeType::ServerHello => {
+                if let Ok(sh) = ServerHello::decode(body) {
+                    self.server_random = sh.random;
+                    self.suite = Some(sh.cipher_suite);
+                    self.etm = sh
+                        .extensions
+                        .has(lucidtls::enums::ExtensionType::EncryptThenMac);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The keys `writer` switches to at its ChangeCipherSpec: the master secret is the
+    /// last one logged for the current client random.
+    fn keys(&self, capture: &Capture, writer: Role) -> Option<PeerKeys> {
+        let log = capture.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (_, _, master) = log
+            .iter()
+            .rev()
+            .find(|(l, r, _)| l == "CLIENT_RANDOM" && *r == self.client_random)?;
+        tls12_keys(
+            self.suite?,
+            self.etm,
+            master,
+            &self.client_random,
+            &self.server_random,
+            writer,
+        )
+    }
+}
+
+/// One direction through the middle: records are deframed and opened with the writer's
+/// keys; in the direction towards the side under test they are protected again by the
+/// harness (which may add records of its own), in the other they pass unchanged.
+struct Tap {
+    writer: Role,
+    reseal: bool,
+    deframer: RecordDeframer,
+    joiner: HandshakeJoiner,
+    /// Keys in force; `None` before the first ChangeCipherSpec (plaintext).
+    keys: Option<(Box<dyn RecordDecrypter>, Box<dyn RecordEncrypter>)>,
+    /// The middle lost track (a record it could not open): bytes pass as they are.
+    lost: bool,
+    /// CBC IVs of resealed records.
+    rng: Arc<Mutex<DetRng>>,
+}
+
+fn raw_record(typ: ContentType, version: u16, payload: &[u8], out: &mut Vec<u8>) {
+    out.push(typ.to_wire());
+    out.extend_from_slice(&version.to_be_bytes());
+    let len = u16::try_from(payload.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&payload[..usize::from(len)]);
+}
+
+impl Tap {
+    fn new(writer: Role, reseal: bool, seed: u64) -> Self {
+        Self {
+            writer,
+            reseal,
+            deframer: RecordDeframer::new(),
+            joiner: HandshakeJoiner::new(),
+            keys: None,
+            lost: false,
+            rng: Arc::new(Mutex::new(DetRng::new(seed))),
+        }
+    }
+
+    /// Passes the writer's `bytes`; returns what the reader gets.
+    fn pass(&mut self, bytes: &[u8], tracker: &mut HelloTracker, capture: &Capture) -> Vec<u8> {
+        let mut out = Vec::new();
+        if !self.reseal || self.lost {
+            out.extend_from_slice(bytes);
+        }
+        if self.lost {
+            return out;
+        }
+        let mut rest = bytes;
+        loop {
+            let n = self.deframer.push(rest);
+            rest = &rest[n..];
+            loop {
+                match self.deframer.pop() {
+                    Ok(Some(rec)) => self.record(rec, tracker, capture, &mut out),
+                    Ok(None) => break,
+                    Err(_) => {
+                        self.lost = true;
+                        return out;
+                    }
+                }
+                if self.lost {
+                    // Whatever the writer sent after the record the middle could not
+                    // open goes through as it is.
+                    if self.reseal {
+                        out.extend_from_slice(rest);
+                    }
+                    return out;
+                }
+            }
+            if rest.is_empty() || n == 0 {
+                return out;
+            }
+        }
+    }
+
+    fn record(
+        &mut self,
+        rec: OpaqueRecord,
+        tracker: &mut HelloTracker,
+        capture: &Capture,
+        out: &mut Vec<u8>,
+    ) {
+        let (typ, payload) = match &mut self.keys {
+            None => (rec.typ, rec.payload.clone()),
+            Some((open, _)) => match open.decrypt(rec.clone()) {
+                Ok(plain) => (plain.typ, plain.payload),
+                Err(_) => {
+                    self.lost = true;
+                    if self.reseal {
+                        raw_record(rec.typ, rec.version, &rec.payload, out);
+                    }
+                    return;
+                }
+            },
+        };
+        if self.reseal {
+            match &mut self.keys {
+                None => raw_record(rec.typ, rec.version, &rec.payload, out),
+                Some((_, seal)) => {
+                    let _ = seal.encrypt(typ, &payload, out);
+                }
+            }
+        }
+        match typ {
+            ContentType::Handshake => {
+                if self.joiner.push(&payload).is_err() {
+                    return;
+                }
+                while let Ok(Some((_, msg))) = self.joiner.pop() {
+                    tracker.observe(&msg);
+                }
+            }
+            ContentType::ChangeCipherSpec => match tracker.keys(capture, self.writer) {
+                Some(keys) => {
+                    let rng = self.rng.clone();
+                    let random: RandomSource = Box::new(move |buf: &mut [u8]| {
+                        rng.lock().unwrap_or_else(|e| e.into_inner()).fill(buf);
+                        Ok(())
+                    });
+                    self.keys = Some((tls12_decrypter(&keys), tls12_encrypter(&keys, random)));
+                }
+                None => self.lost = true,
+            },
+            _ => {}
+        }
+    }
+
+    /// A record of the harness's own, protected under the keys in force (or, with the
+    /// high bit of `typ` set, a plaintext record of type `typ & 0x7f`).
+    fn inject(&mut self, typ: u8, body: &[u8], out: &mut Vec<u8>) {
+        let body = &body[..body.len().min(MAX_PLAINTEXT)];
+        match &mut self.keys {
+            Some((_, seal)) if typ & 0x80 == 0 && !self.lost => {
+                let _ = seal.encrypt(ContentType::from_wire(typ), body, out);
+            }
+            _ => raw_record(ContentType::from_wire(typ & 0x7f), 0x0303, body, out),
+        }
+    }
+}
+
+/// Feeds `bytes` to `conn` (keeping what it sends for later). Panics on a stall, as
+/// [`feed`] does.
+fn push_bytes(conn: &mut Connection, mut bytes: &[u8]) -> Result<(), Error> {
+    let mut plain = [0u8; 4096];
+    while !bytes.is_empty() {
+        let n = conn.read_tls(bytes);
+        bytes = &bytes[n..];
+        let result = conn.process_new_packets();
+        while conn.read_plaintext(&mut plain) > 0 {}
+        result?;
+        assert!(
+            n > 0,
+            "connection stalled: read_tls took no bytes and processing succeeded"
+        );
+    }
+    Ok(())
+}
+
+/// What a renegotiation run ended with.
+#[derive(Debug)]
+pub struct RenegOutcome {
+    /// Renegotiations the side under test completed.
+    pub test_renegotiations: u32,
+    /// Renegotiations its peer completed.
+    pub peer_renegotiations: u32,
+    /// The error the side under test stopped with.
+    pub test_error: Option<Error>,
+    /// Whether the side under test saw the peer's close_notify.
+    pub test_saw_close: bool,
+}
+
+/// Two real endpoints of a TLS 1.2 scenario, with renegotiation enabled, and the middle.
+struct RenegPair {
+    test: Connection,
+    peer: Connection,
+    to_test: Tap,
+    from_test: Tap,
+    tracker: HelloTracker,
+    capture: Arc<Capture>,
+    /// Bytes for the side under test not delivered yet.
+    pending: Vec<u8>,
+    peer_failed: bool,
+}
+
+impl RenegPair {
+    /// Moves the peer's output through the middle into `pending`.
+    fn collect(&mut self) {
+        let bytes = self.peer.take_tls();
+        let out = self.to_test.pass(&bytes, &mut self.tracker, &self.capture);
+        self.pending.extend_from_slice(&out);
+    }
+
+    /// Delivers up to `limit` pending bytes to the side under test.
+    fn deliver_to_test(&mut self, limit: usize) -> Result<(), Error> {
+        self.collect();
+        let n = limit.min(self.pending.len());
+        let bytes: Vec<u8> = self.pending.drain(..n).collect();
+        push_bytes(&mut self.test, &bytes)
+    }
+
+    /// Delivers what the side under test sent to the peer.
+    fn deliver_to_peer(&mut self) {
+        let bytes = self.test.take_tls();
+        let out = self
+            .from_test
+            .pass(&bytes, &mut self.tracker, &self.capture);
+        if !self.peer_failed && push_bytes(&mut self.peer, &out).is_err() {
+            self.peer_failed = true;
+        }
+    }
+
+    fn pump(&mut self) -> Result<(), Error> {
+        for _ in 0..12 {
+            self.deliver_to_test(usize::MAX)?;
+            self.deliver_to_peer();
+            if !self.peer.wants_write() && !self.test.wants_write() && self.pending.is_empty() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Operations of a renegotiation input (the op byte modulo their number).
+pub mod op {
+    /// The peer starts a renegotiation (`Connection::renegotiate`).
+    pub const PEER_RENEGOTIATES: u8 = 0;
+    /// The side under test starts one.
+    pub const TEST_RENEGOTIATES: u8 = 1;
+    /// Everything the peer sent reaches the side under test.
+    pub const TO_TEST: u8 = 2;
+    /// Everything the side under test sent reaches the peer.
+    pub const TO_PEER: u8 = 3;
+    /// Both ways until both are quiet.
+    pub const PUMP: u8 = 4;
+    /// Then `typ`, a one-byte length and the body: a record the middle protects under
+    /// the peer's keys in force and queues for the side under test.
+    pub const INJECT: u8 = 5;
+    /// Then a length byte: the peer writes that much application data.
+    pub const PEER_WRITES: u8 = 6;
+    /// Then a length byte: the side under test writes that much.
+    pub const TEST_WRITES: u8 = 7;
+    /// What the peer sent is dropped (the middle still follows its keys).
+    pub const DROP: u8 = 8;
+    /// Then a length byte: only that many pending bytes reach the side under test.
+    pub const PARTIAL: u8 = 9;
+    /// The peer sends close_notify.
+    pub const PEER_CLOSES: u8 = 10;
+    /// The side under test sends close_notify.
+    pub const TEST_CLOSES: u8 = 11;
+    /// How many operations there are.
+    pub const COUNT: u8 = 12;
+}
+
+/// Runs one renegotiation input: a selector byte (among [`tls12_scenarios`]), a flags
+/// byte (bit 0: the client is under test, else the server; bit 1: the side under test
+/// refuses renegotiation; bits 2-3: 3 minus its `max_renegotiations`), then operations
+/// (see [`op`]). The initial handshake runs through the middle unfuzzed. `None` for an
+/// input too short to choose a scenario.
+pub fn renegotiation_run(data: &[u8]) -> Option<RenegOutcome> {
+    let [selector, flags, ops @ ..] = data else {
+        return None;
+    };
+    let mut ops: &[u8] = ops;
+    let list = tls12_scenarios();
+    let sc = &scenarios()[list[usize::from(*selector) % list.len()]];
+    let under_test = if flags & 1 == 0 {
+        Role::Server
+    } else {
+        Role::Client
+    };
+    reset();
+    let capture = Arc::new(Capture::default());
+    let (c, s) = sc.configs(false);
+    let mut c = (*c).clone();
+    let mut s = (*s).clone();
+    for (common, role) in [(&mut c.common, Role::Client), (&mut s.common, Role::Server)] {
+        common.key_log = Some(capture.clone());
+        if role == under_test {
+            common.allow_renegotiation = flags & 2 == 0;
+            common.max_renegotiations = 3 - u32::from((flags >> 2) & 3);
+        }
+    }
+    let max = match under_test {
+        Role::Client if c.common.allow_renegotiation => c.common.max_renegotiations,
+        Role::Server if s.common.allow_renegotiation => s.common.max_renegotiations,
+        _ => 0,
+    };
+    let client = Connection::client(Arc::new(c), server_name()).expect("client configuration");
+    let server = Connection::server(Arc::new(s)).expect("server configuration");
+    let peer_role = match under_test {
+        Role::Server => Role::Client,
+        Role::Client => Role::Server,
+    };
+    let (test, peer) = match under_test {
+        Role::Server => (server, client),
+        Role::Client => (client, server),
+    };
+    let mut pair = RenegPair {
+        test,
+        peer,
+        to_test: Tap::new(peer_role, true, 0x6d69_6464_6c65_0001),
+        from_test: Tap::new(under_test, false, 0x6d69_6464_6c65_0002),
+        tracker: HelloTracker::default(),
+        capture,
+        pending: Vec::new(),
+        peer_failed: false,
+    };
+    // The client speaks first.
+    if under_test == Role::Client {
+        pair.deliver_to_peer();
+    }
+    pair.pump().expect("the initial handshake completes");
+    assert!(
+        !pair.test.is_handshaking() && !pair.peer.is_handshaking(),
+        "{}: the initial handshake completes",
+        sc.name
+    );
+
+    let mut result = Ok(());
+    let length = |ops: &mut &[u8]| -> usize {
+        match ops.split_first() {
+            Some((&n, rest)) => {
+                *ops = rest;
+                usize::from(n)
+            }
+            None => 0,
+        }
+    };
+    while let Some((&byte, rest)) = ops.split_first() {
+        ops = rest;
+        result = match byte % op::COUNT {
+            op::PEER_RENEGOTIATES => {
+                let _ = pair.peer.renegotiate();
+                Ok(())
+            }
+            op::TEST_RENEGOTIATES => {
+                let _ = pair.test.renegotiate();
+                Ok(())
+            }
+            op::TO_TEST => pair.deliver_to_test(usize::MAX),
+            op::TO_PEER => {
+                pair.deliver_to_peer();
+                Ok(())
+            }
+            op::PUMP => pair.pump(),
+            op::INJECT => {
+                let typ = u8::try_from(length(&mut ops)).unwrap_or(0);
+                let len = length(&mut ops).min(ops.len());
+                let (body, rest) = ops.split_at(len);
+                ops = rest;
+                pair.collect();
+                let mut out = Vec::new();
+                pair.to_test.inject(typ, body, &mut out);
+                pair.pending.extend_from_slice(&out);
+                Ok(())
+            }
+            op::PEER_WRITES => {
+                let n = length(&mut ops);
+                let _ = pair.peer.write_plaintext(&vec![b'p'; n]);
+                Ok(())
+            }
+            op::TEST_WRITES => {
+                let n = length(&mut ops);
+                let _ = pair.test.write_plaintext(&vec![b't'; n]);
+                Ok(())
+            }
+            op::DROP => {
+                pair.collect();
+                pair.pending.clear();
+                Ok(())
+            }
+            op::PARTIAL => {
+                let n = length(&mut ops);
+                pair.deliver_to_test(n)
+            }
+            op::PEER_CLOSES => {
+                pair.peer.send_close_notify();
+                Ok(())
+            }
+            _ => {
+                pair.test.send_close_notify();
+                Ok(())
+            }
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    let n = pair.test.negotiated();
+    assert!(
+        n.renegotiations <= max,
+        "{} renegotiations completed, at most {max} allowed",
+        n.renegotiations
+    );
+    assert_eq!(n.version, Some(ProtocolVersion::Tls12));
+    let outcome = RenegOutcome {
+        test_renegotiations: n.renegotiations,
+        peer_renegotiations: pair.peer.negotiated().renegotiations,
+        test_error: result.err(),
+        test_saw_close: pair.test.received_close_notify(),
+    };
+    finish(&mut pair.test);
+    Some(outcome)
 }
