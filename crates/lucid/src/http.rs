@@ -38,6 +38,8 @@ pub struct ConnInfo {
     pub server_name: Option<String>,
     /// `not requested`, `none` or `verified (<subject>)`.
     pub client_identity: String,
+    /// Whether the connection resumed an earlier session.
+    pub resumed: bool,
     /// The client's address.
     pub peer: Option<SocketAddr>,
 }
@@ -145,6 +147,14 @@ pub fn page(info: &ConnInfo, request: &RequestLine) -> String {
             info.server_name.clone().unwrap_or_else(|| "none".into()),
         ),
         ("Client certificate", info.client_identity.clone()),
+        (
+            "Session",
+            if info.resumed {
+                "resumed (abbreviated handshake)".into()
+            } else {
+                "new (full handshake)".into()
+            },
+        ),
         (
             "Your address",
             info.peer
@@ -409,6 +419,7 @@ mod tests {
             alpn: Some("http/1.1".into()),
             server_name: Some("<script>alert(1)</script>".into()),
             client_identity: "verified (CN=a&b)".into(),
+            resumed: true,
             peer: "127.0.0.1:5000".parse().ok(),
         }
     }
@@ -423,6 +434,7 @@ mod tests {
         assert!(html.contains("<td>x25519</td>"));
         assert!(html.contains("<td>http/1.1</td>"));
         assert!(html.contains("<td>verified (CN=a&amp;b)</td>"));
+        assert!(html.contains("<td>resumed (abbreviated handshake)</td>"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert!(!html.contains("<script>"));
         assert!(html.contains("GET /&quot;&gt;&lt;x&gt; HTTP/1.1"));

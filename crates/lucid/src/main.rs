@@ -1,9 +1,10 @@
 //! `lucid`: the lucidtls command-line tool.
 //!
-//! - `lucid demo` — a client and a server in one process, every handshake step printed;
+//! - `lucid demo` — client/server conversations in one process, every step narrated;
 //! - `lucid connect HOST:PORT` — a TLS client between stdin/stdout and a server;
 //! - `lucid serve` — a TLS echo server, or with `--http` a small HTTPS server;
-//! - `lucid bench` — speed and memory side by side with rustls and OpenSSL.
+//! - `lucid bench` — speed and memory side by side with rustls and OpenSSL;
+//! - `lucid trace render FILE --html OUT` — a `--trace-json` trace as a ladder diagram.
 //!
 //! The CLI only configures and drives the library; all protocol logic lives in lucidtls.
 #![forbid(unsafe_code)]
@@ -12,9 +13,11 @@ mod bench;
 mod certs;
 mod connect;
 mod demo;
+mod explain;
 mod http;
 mod narrate;
 mod options;
+mod render;
 mod serve;
 mod trace_json;
 
@@ -39,7 +42,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a client and a server over loopback and narrate their TLS 1.3 handshake.
+    /// Run client/server conversations in one process (TLS 1.3 full and resumed, TLS 1.2
+    /// ECDHE, RSA, DHE, mutual TLS) and narrate every step (--explain: and why).
     Demo(demo::DemoArgs),
     /// Connect to a TLS server; copy stdin to it and its replies to stdout.
     Connect(connect::ConnectArgs),
@@ -47,6 +51,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Benchmark lucidtls against rustls and OpenSSL (handshakes, bulk, memory).
     Bench(bench::BenchArgs),
+    /// Work with --trace-json files: `lucid trace render FILE --html OUT` draws a ladder diagram.
+    Trace(render::TraceArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +63,7 @@ fn main() -> ExitCode {
         Command::Connect(args) => connect::run(args, cli.verbose),
         Command::Serve(args) => serve::run(args, cli.verbose),
         Command::Bench(args) => bench::run(args, GLOBAL),
+        Command::Trace(args) => render::run(args),
     };
     let _ = std::io::stdout().flush();
     match result {

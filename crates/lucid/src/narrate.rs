@@ -2,12 +2,14 @@
 //!
 //! [`describe`] says what one event means, in the words of the handshake's classic
 //! description; [`line`] adds who speaks and in which direction. Every command prints
-//! events through here, so richer narration only has to grow in this module.
+//! events through here ([`Watcher`]); `--explain`'s step-by-step narration is in
+//! [`crate::explain`].
 //!
 //! One event reads differently in the two versions: a ChangeCipherSpec is a real
 //! protocol step in TLS 1.2 and a middlebox-compatibility no-op in TLS 1.3. Such
 //! events take the version from the ServerHello seen before them ([`describe`]).
 
+use crate::explain::Explainer;
 use crate::trace_json::JsonTracer;
 use lucidtls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use lucidtls::msgs::server_hello::DOWNGRADE_TLS12;
@@ -151,11 +153,23 @@ pub fn describe(event: &TraceEvent, version: Option<ProtocolVersion>) -> String 
         TraceEvent::CertificateCheck {
             check,
             passed,
+            checked,
             detail,
-        } => format!(
-            "certificate check, {check}: {} ({detail})",
-            if *passed { "passed" } else { "FAILED" }
-        ),
+        } => {
+            let outcome = match (*checked, *passed) {
+                (true, true) => "passed",
+                (true, false) => "FAILED",
+                // Did not run: neither a pass nor a failure.
+                (false, true) => "– not checked",
+                (false, false) => "NOT CHECKED",
+            };
+            let detail = if *checked {
+                detail.as_str()
+            } else {
+                detail.strip_prefix("not checked: ").unwrap_or(detail)
+            };
+            format!("certificate check, {check}: {outcome} ({detail})")
+        }
         TraceEvent::CertificateVerify {
             scheme, verified, ..
         } => format!(
@@ -332,20 +346,39 @@ fn group_text(group: Option<NamedGroup>) -> String {
     group.map_or_else(|| "none".to_string(), |g| g.to_string())
 }
 
+/// How a [`Watcher`] prints the events it sees.
+#[derive(Debug)]
+pub enum Narrator {
+    /// One line per event (`--verbose`, the demo without `--explain`).
+    Lines(Printer),
+    /// Each event as a step with its values and what it is for (`--explain`).
+    Explain(Explainer),
+}
+
+impl Observer for Narrator {
+    fn on_event(&self, event: &TraceEvent) {
+        match self {
+            Self::Lines(p) => p.on_event(event),
+            Self::Explain(e) => e.on_event(event),
+        }
+    }
+}
+
 /// The observer of one connection. It remembers what the `negotiated:` line needs from
 /// the trace and the connection state does not hold: the size of a DH prime the server
-/// sent without naming its group. With a [`Printer`] it also prints every event
-/// (`--verbose`), with a [`JsonTracer`] it records every event (`--trace-json`).
+/// sent without naming its group. With a [`Narrator`] it also prints every event
+/// (`--verbose`, `--explain`), with a [`JsonTracer`] it records every event
+/// (`--trace-json`).
 #[derive(Debug)]
 pub struct Watcher {
-    printer: Option<Printer>,
+    printer: Option<Narrator>,
     json: Option<JsonTracer>,
     dh_bits: Mutex<Option<usize>>,
 }
 
 impl Watcher {
     /// Watches, prints through `printer` and records through `json` if given.
-    pub fn new(printer: Option<Printer>, json: Option<JsonTracer>) -> Self {
+    pub fn new(printer: Option<Narrator>, json: Option<JsonTracer>) -> Self {
         Self {
             printer,
             json,
@@ -417,6 +450,7 @@ mod tests {
             extensions: vec![ExtensionType::ServerName, ExtensionType::KeyShare],
             server_name: Some("localhost".into()),
             key_shares: vec![NamedGroup::X25519],
+            compression_methods: vec![0],
         }
     }
 
@@ -601,6 +635,7 @@ mod tests {
                 ExtensionType::ExtendedMasterSecret,
                 ExtensionType::EncryptThenMac,
             ],
+            compression_method: 0,
         };
         assert_eq!(
             describe(&hello(random), None),
@@ -628,6 +663,7 @@ mod tests {
             cipher_suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
             group: None,
             extensions: vec![],
+            compression_method: 0,
         });
         assert_eq!(
             *printer.version.lock().unwrap(),

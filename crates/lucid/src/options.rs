@@ -1,7 +1,8 @@
 //! Options shared by `connect` and `serve`, how they map onto a lucidtls
 //! configuration, and the CLI's error type.
 
-use crate::narrate::{Printer, Sink, Watcher};
+use crate::explain::{use_colour, Conversation, Explainer, Lanes};
+use crate::narrate::{Narrator, Printer, Sink, Watcher};
 use crate::trace_json::{Clock, JsonLines, JsonTracer};
 use clap::Args;
 use lucidtls::config::CommonConfig;
@@ -111,6 +112,12 @@ pub struct TlsOptions {
     /// schema is in docs/trace.md). The file is created or truncated.
     #[arg(long = "trace-json", value_name = "FILE")]
     pub trace_json: Option<PathBuf>,
+
+    /// Narrate the handshake step by step on stderr: each step with its values and one
+    /// sentence on what it is for (in colour on a terminal, unless NO_COLOR is set).
+    /// Replaces --verbose's one line per step.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// How each connection is observed: printed (`--verbose`), recorded (`--trace-json`),
@@ -121,6 +128,17 @@ pub struct Tracing {
     side: Side,
     verbose: bool,
     json: Option<Arc<JsonLines>>,
+    explain: Explain,
+}
+
+/// Whether and how `--explain` narrates.
+#[derive(Clone, Debug)]
+enum Explain {
+    Off,
+    /// Each connection is a conversation of its own, seen from one side.
+    PerConnection,
+    /// Part of a conversation seen from both sides (the demo).
+    In(Arc<Conversation>),
 }
 
 impl Tracing {
@@ -130,7 +148,26 @@ impl Tracing {
             side,
             verbose,
             json,
+            explain: Explain::Off,
         }
+    }
+
+    /// With `explain`, narrates each connection step by step (`--explain`) instead of
+    /// one line per event.
+    pub fn explained(mut self, explain: bool) -> Self {
+        self.explain = if explain {
+            Explain::PerConnection
+        } else {
+            Explain::Off
+        };
+        self
+    }
+
+    /// Narrates step by step as one side of `conversation`, which the other side's
+    /// observer shares (`lucid demo --explain`).
+    pub fn explained_in(mut self, conversation: Arc<Conversation>) -> Self {
+        self.explain = Explain::In(conversation);
+        self
     }
 
     /// Opens `path` (if given) for `--trace-json`.
@@ -144,9 +181,28 @@ impl Tracing {
     }
 
     /// The observer for connection number `conn`, timed by `clock`; `--verbose` lines
-    /// go to `sink`.
+    /// and `--explain` steps go to `sink`.
     pub fn watcher(&self, conn: u64, clock: Clock, sink: Sink) -> Arc<Watcher> {
-        let printer = self.verbose.then(|| Printer::new(self.side, sink));
+        let printer = match &self.explain {
+            Explain::In(conversation) => Some(Narrator::Explain(Explainer::new(
+                self.side,
+                conversation.clone(),
+            ))),
+            Explain::PerConnection => Some(Narrator::Explain(Explainer::new(
+                self.side,
+                // A server narrates its connections at the same time: each step says
+                // which one it belongs to.
+                Conversation::tagged(
+                    sink,
+                    use_colour(sink),
+                    Lanes::One,
+                    (self.side == Side::Server).then(|| format!("#{conn}")),
+                ),
+            ))),
+            Explain::Off => self
+                .verbose
+                .then(|| Narrator::Lines(Printer::new(self.side, sink))),
+        };
         let json = self
             .json
             .as_ref()
@@ -248,7 +304,7 @@ impl TlsOptions {
             .validate()
             .map_err(|e| CliError::Usage(e.to_string()))?;
         let json = Tracing::open_json(self.trace_json.as_deref())?;
-        Ok(Tracing::new(side, verbose, json))
+        Ok(Tracing::new(side, verbose, json).explained(self.explain))
     }
 }
 

@@ -14,9 +14,10 @@ use clap::{Args, ValueEnum};
 use lucidtls::pem::{load_certs_pem_file, load_private_key_pem_file};
 use lucidtls::verify::{describe_certificate, RootStore};
 use lucidtls::{CertifiedKey, ClientAuth, Connection, Negotiated, ServerConfig, Side, Stream};
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -60,6 +61,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PEM")]
     pub client_ca: Option<PathBuf>,
 
+    /// Check client certificates against the certificate revocation lists in this PEM
+    /// file ("X509 CRL" blocks); repeatable, needs --client-ca. A revoked client
+    /// certificate is refused with alert certificate_revoked.
+    #[arg(long = "crl", value_name = "PEM", requires = "client_ca")]
+    pub crls: Vec<PathBuf>,
+
     /// Answer each client's HTTP/1.x request with an HTML page showing what was
     /// negotiated, instead of echoing. Offers ALPN http/1.1 unless --alpn is given.
     #[arg(long)]
@@ -73,6 +80,19 @@ pub struct ServeArgs {
     /// Serve at most this many clients at the same time.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_concurrent: usize,
+
+    /// Issue no session tickets: TLS 1.2 resumes by session id only (from the server's
+    /// session cache), TLS 1.3 does not resume at all (its resumption needs tickets).
+    #[arg(long)]
+    pub no_tickets: bool,
+
+    /// TLS 1.2: allow renegotiation (secure renegotiation, RFC 5746, only), started by
+    /// a client (new ClientHello) or by us: in echo mode, a line consisting of exactly
+    /// `R` on this server's stdin sends a HelloRequest on every open connection. Each
+    /// completed renegotiation logs `client ADDR: renegotiated: yes (N)`. Without this
+    /// option a client's renegotiation is declined (no_renegotiation warning).
+    #[arg(long)]
+    pub allow_renegotiation: bool,
 
     /// TLS settings.
     #[command(flatten)]
@@ -88,6 +108,52 @@ struct Context {
     client_auth: ClientAuthMode,
     http: bool,
     timeout: Duration,
+    /// Renegotiation requests from stdin (`--allow-renegotiation`, echo mode).
+    renegotiation: Option<Arc<RenegotiationRequests>>,
+}
+
+/// Asks every open echo connection to renegotiate: stdin's reader bumps `generation`;
+/// each connection compares it with the last one it acted on.
+#[derive(Debug, Default)]
+struct RenegotiationRequests {
+    generation: AtomicU64,
+    open: AtomicUsize,
+}
+
+/// Counts one open echo connection while alive.
+struct OpenConnection<'a>(&'a RenegotiationRequests);
+
+impl<'a> OpenConnection<'a> {
+    fn new(requests: &'a RenegotiationRequests) -> Self {
+        requests.open.fetch_add(1, Ordering::SeqCst);
+        Self(requests)
+    }
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Reads this server's stdin on a thread: each line `R` asks every open connection to
+/// renegotiate. Ends at EOF (a server started with stdin closed never renegotiates).
+fn spawn_command_reader(requests: Arc<RenegotiationRequests>) {
+    std::thread::spawn(move || {
+        for line in io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if line.trim_end_matches('\r') == "R" {
+                requests.generation.fetch_add(1, Ordering::SeqCst);
+                eprintln!(
+                    "renegotiation requested on {} open connection(s)",
+                    requests.open.load(Ordering::SeqCst)
+                );
+            } else if !line.trim().is_empty() {
+                eprintln!("stdin: only a line `R` (renegotiate) is understood");
+            }
+            let _ = io::stderr().flush();
+        }
+    });
 }
 
 /// Runs `lucid serve`.
@@ -107,17 +173,27 @@ pub fn run(args: &ServeArgs, verbose: bool) -> Result<(), CliError> {
     let certified = CertifiedKey::new(&*provider, chain, &key)?;
     let mut config = ServerConfig::new(provider, certified);
     config.client_auth = client_auth;
+    if args.no_tickets {
+        config.ticketer = None;
+    }
+    config.common.allow_renegotiation = args.allow_renegotiation;
     let mut tls = args.tls.clone();
     if args.http && tls.alpn.is_empty() {
         tls.alpn = vec!["http/1.1".to_string()];
     }
     let tracing = tls.apply(&mut config.common, Side::Server, verbose)?;
+    let renegotiation = (args.allow_renegotiation && !args.http).then(|| {
+        let requests = Arc::new(RenegotiationRequests::default());
+        spawn_command_reader(requests.clone());
+        requests
+    });
     let context = Arc::new(Context {
         config,
         tracing,
         client_auth: args.client_auth,
         http: args.http,
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
+        renegotiation,
     });
 
     let listener = TcpListener::bind(args.listen)
@@ -179,7 +255,11 @@ fn client_auth(args: &ServeArgs) -> Result<ClientAuth, CliError> {
             }
         ))),
         (mode, Some(path)) => {
-            let roots = Arc::new(RootStore::from_pem_file(path)?);
+            let mut roots = RootStore::from_pem_file(path)?;
+            for crl in &args.crls {
+                roots.add_crls_pem_file(crl)?;
+            }
+            let roots = Arc::new(roots);
             Ok(if mode == ClientAuthMode::Required {
                 ClientAuth::Required(roots)
             } else {
@@ -236,6 +316,10 @@ fn serve_client(
     let n = stream.conn().negotiated();
     let summary = negotiated_summary(n, watcher.dh_bits());
     eprintln!("client {peer}: negotiated {summary}");
+    eprintln!(
+        "client {peer}: resumed: {}",
+        if n.resumed { "yes" } else { "no" }
+    );
     let identity = client_identity(n, context.client_auth);
     if context.client_auth != ClientAuthMode::None {
         eprintln!("client {peer}: client identity: {identity}");
@@ -253,13 +337,20 @@ fn serve_client(
                 .map(|p| String::from_utf8_lossy(p).into_owned()),
             server_name: n.server_name.clone(),
             client_identity: identity,
+            resumed: n.resumed,
             peer: Some(peer),
         };
         return http::serve(&mut stream, &info, context.timeout);
     }
     // Echo mode is interactive: once the handshake is done, a client may stay quiet.
-    socket(stream.transport().set_read_timeout(None))?;
-    let echoed = echo(&mut stream).map_err(|e| io_reason(&e))?;
+    let echoed = match &context.renegotiation {
+        Some(requests) => echo_renegotiating(&mut stream, requests, peer),
+        None => {
+            socket(stream.transport().set_read_timeout(None))?;
+            echo(&mut stream)
+        }
+    }
+    .map_err(|e| io_reason(&e))?;
     stream.close().map_err(|e| io_reason(&e))?;
     Ok(format!("closed, {echoed} bytes echoed"))
 }
@@ -275,6 +366,90 @@ pub fn echo<T: Read + Write>(stream: &mut Stream<T>) -> io::Result<u64> {
         }
         stream.write_all(buf.get(..n).unwrap_or_default())?;
         total += n as u64;
+    }
+}
+
+/// How often an echo connection that may renegotiate looks for a request from stdin.
+const RENEGOTIATION_POLL: Duration = Duration::from_millis(50);
+/// The longest an echo is held back while a renegotiation runs (a client may ignore a
+/// HelloRequest: then the echo goes out after this).
+const RENEGOTIATION_HOLD: Duration = Duration::from_secs(2);
+/// The most echo data held back during one renegotiation; a client sending more
+/// before finishing the handshake is dropped.
+const MAX_HELD: usize = 1 << 20;
+
+/// [`echo`], and also: start a renegotiation (HelloRequest) when stdin asks for one, and
+/// log each renegotiation that completes (started by either side). Reads poll, so that
+/// a quiet client does not hold up a request. While a renegotiation runs the echo is
+/// held back (OpenSSL clients take application data in the middle of one only until
+/// the ServerHello) and sent, in order, under the new keys.
+fn echo_renegotiating(
+    stream: &mut Stream<TcpStream>,
+    requests: &RenegotiationRequests,
+    peer: SocketAddr,
+) -> io::Result<u64> {
+    let _open = OpenConnection::new(requests);
+    stream
+        .transport()
+        .set_read_timeout(Some(RENEGOTIATION_POLL))?;
+    let mut acted_on = requests.generation.load(Ordering::SeqCst);
+    let mut reported = stream.conn().negotiated().renegotiations;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut total = 0u64;
+    let mut held = Vec::new();
+    let mut holding_since: Option<std::time::Instant> = None;
+    loop {
+        let wanted = requests.generation.load(Ordering::SeqCst);
+        if wanted != acted_on {
+            acted_on = wanted;
+            match stream.conn_mut().renegotiate() {
+                Ok(()) => eprintln!("client {peer}: HelloRequest sent"),
+                Err(e) => eprintln!("client {peer}: renegotiation not started: {e}"),
+            }
+            stream.flush_tls()?;
+        }
+        let read = stream.read(&mut buf);
+        let n = stream.conn().negotiated();
+        if n.renegotiations > reported && !stream.conn().is_renegotiating() {
+            reported = n.renegotiations;
+            eprintln!("client {peer}: renegotiated: yes ({reported})");
+            eprintln!("client {peer}: negotiated {}", negotiated_summary(n, None));
+        }
+        let eof = match read {
+            Ok(0) => true,
+            Ok(len) => {
+                held.extend_from_slice(buf.get(..len).unwrap_or_default());
+                total += len as u64;
+                false
+            }
+            Err(e) if is_timeout(&e) => false,
+            Err(e) => return Err(e),
+        };
+        let hold = stream.conn().is_renegotiating()
+            && holding_since
+                .get_or_insert_with(std::time::Instant::now)
+                .elapsed()
+                < RENEGOTIATION_HOLD;
+        if !stream.conn().is_renegotiating() {
+            holding_since = None;
+        }
+        if !held.is_empty() && (!hold || eof) {
+            stream
+                .conn_mut()
+                .write_plaintext(&held)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            held.clear();
+            stream.flush_tls()?;
+        }
+        if held.len() > MAX_HELD {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the client sent more than 1 MiB in the middle of a renegotiation",
+            ));
+        }
+        if eof {
+            return Ok(total);
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 //! sizes only); randoms and session ids are public values sent in the clear.
 
 use lucidtls::enums::ProtocolVersion;
+use lucidtls::trace::{certificate_type_name, CertificateInfo};
 use lucidtls::{Side, TraceEvent};
 use std::fmt::{Display, Write as _};
 use std::fs::File;
@@ -283,6 +284,38 @@ impl Object {
         }
     }
 
+    /// `"key":[1,2]`
+    pub fn numbers<T: Into<u128>>(
+        &mut self,
+        key: &str,
+        items: impl IntoIterator<Item = T>,
+    ) -> &mut Self {
+        self.key(key);
+        self.buf.push('[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.push(',');
+            }
+            let _ = write!(self.buf, "{}", item.into());
+        }
+        self.buf.push(']');
+        self
+    }
+
+    /// `"key":[{…},{…}]`: each item a finished [`Object`].
+    pub fn objects(&mut self, key: &str, items: impl IntoIterator<Item = String>) -> &mut Self {
+        self.key(key);
+        self.buf.push('[');
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.buf.push(',');
+            }
+            self.buf.push_str(&item);
+        }
+        self.buf.push(']');
+        self
+    }
+
     /// `"key":null`
     pub fn null(&mut self, key: &str) -> &mut Self {
         self.key(key);
@@ -297,6 +330,34 @@ impl Object {
     }
 }
 
+/// Seconds since the Unix epoch as an RFC 3339 UTC time, `"2026-11-23T12:05:30Z"`.
+pub fn rfc3339(unix_seconds: i64) -> String {
+    // format_utc gives "YYYY-MM-DD HH:MM:SS UTC".
+    let text = lucidtls::verify::format_utc(unix_seconds);
+    let text = text.strip_suffix(" UTC").unwrap_or(&text);
+    format!("{}Z", text.replacen(' ', "T", 1))
+}
+
+/// One certificate of a `Certificate` event as an object (see `docs/trace.md`).
+pub fn certificate_json(c: &CertificateInfo) -> String {
+    let mut o = Object::new();
+    o.string("subject", &c.subject)
+        .string("issuer", &c.issuer)
+        .string("serial", &c.serial)
+        .string("not_before", &rfc3339(c.not_before))
+        .string("not_after", &rfc3339(c.not_after))
+        .names("subject_alt_names", &c.subject_alt_names)
+        .string("key_type", &c.key_type)
+        .opt_number("key_bits", c.key_bits)
+        .opt_name("curve", c.curve.as_deref())
+        .string("signature_algorithm", &c.signature_algorithm)
+        .string("fingerprint_sha256", &c.fingerprint_sha256)
+        .boolean("is_ca", c.is_ca)
+        .number("der_len", usize_u128(c.der_len))
+        .opt_name("parse_error", c.parse_error.as_deref());
+    o.finish()
+}
+
 /// The registry-style name of a TLS 1.2 key exchange: `ECDHE`, `DHE` or `RSA`.
 fn kx_name(kx: lucidtls::suites::KeyExchange) -> String {
     format!("{kx:?}").to_ascii_uppercase()
@@ -307,15 +368,9 @@ fn usize_u128(n: usize) -> u128 {
     u128::try_from(n).unwrap_or(u128::MAX)
 }
 
-/// The event's variant name (`ClientHello`), also for variants added to the library after
-/// this encoder was written (taken from the `Debug` form).
+/// The event's variant name (`ClientHello`).
 pub fn event_name(event: &TraceEvent) -> String {
-    let debug = format!("{event:?}");
-    debug
-        .split([' ', '{', '('])
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    event.name().to_string()
 }
 
 /// One event as one JSON object (no newline). See `docs/trace.md`.
@@ -338,6 +393,7 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
             extensions,
             server_name,
             key_shares,
+            compression_methods,
             ..
         } => {
             o.name("from", from)
@@ -347,7 +403,8 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
                 .names("cipher_suites", cipher_suites)
                 .names("extensions", extensions)
                 .opt_name("server_name", server_name.as_deref())
-                .names("key_shares", key_shares);
+                .names("key_shares", key_shares)
+                .numbers("compression_methods", compression_methods.iter().copied());
         }
         TraceEvent::HelloRetryRequest { from, group, .. } => {
             o.name("from", from).name("group", group);
@@ -360,6 +417,7 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
             cipher_suite,
             group,
             extensions,
+            compression_method,
             ..
         } => {
             o.name("from", from)
@@ -368,7 +426,8 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
                 .bytes("session_id", session_id)
                 .name("cipher_suite", cipher_suite)
                 .opt_name("group", *group)
-                .names("extensions", extensions);
+                .names("extensions", extensions)
+                .number("compression_method", *compression_method);
             // The RFC 8446 §4.1.3 downgrade sentinel, decoded for readers of the trace.
             if *version == ProtocolVersion::Tls12 {
                 let sentinel =
@@ -402,20 +461,40 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
                 .names("extensions", extensions)
                 .opt_name("alpn", alpn.as_deref());
         }
-        TraceEvent::CertificateRequest { from, schemes, .. } => {
-            o.name("from", from).names("schemes", schemes);
+        TraceEvent::CertificateRequest {
+            from,
+            schemes,
+            certificate_types,
+            ca_names,
+            ..
+        } => {
+            o.name("from", from)
+                .names("schemes", schemes)
+                .names(
+                    "certificate_types",
+                    certificate_types.iter().map(|t| certificate_type_name(*t)),
+                )
+                .names("ca_names", ca_names);
         }
-        TraceEvent::Certificate { from, chain, .. } => {
-            o.name("from", from).names("chain", chain);
+        TraceEvent::Certificate {
+            from,
+            chain,
+            certificates,
+            ..
+        } => {
+            o.name("from", from)
+                .names("chain", chain)
+                .objects("certificates", certificates.iter().map(certificate_json));
         }
         TraceEvent::CertificateCheck {
             check,
             passed,
+            checked,
             detail,
-            ..
         } => {
             o.string("check", &snake_case(&format!("{check:?}")))
                 .boolean("passed", *passed)
+                .boolean("checked", *checked)
                 .string("detail", detail);
         }
         TraceEvent::CertificateVerify {
@@ -468,6 +547,9 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
         TraceEvent::MasterSecret { extended, .. } => {
             o.boolean("extended", *extended);
         }
+        TraceEvent::HelloRequest { from, ignored, .. } => {
+            o.name("from", from).boolean("ignored", *ignored);
+        }
         TraceEvent::Renegotiation { from, accepted, .. } => {
             o.name("from", from).boolean("accepted", *accepted);
         }
@@ -483,8 +565,19 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
                 .boolean("accepted", *accepted)
                 .opt_name("reason", *reason);
         }
-        TraceEvent::NewSessionTicket { from, lifetime, .. } => {
-            o.name("from", from).number("lifetime", *lifetime);
+        TraceEvent::NewSessionTicket {
+            from,
+            lifetime,
+            ticket_len,
+            index,
+            count,
+            ..
+        } => {
+            o.name("from", from)
+                .number("lifetime", *lifetime)
+                .number("ticket_len", usize_u128(*ticket_len))
+                .opt_number("index", *index)
+                .opt_number("count", *count);
         }
         TraceEvent::KeyUpdate {
             from,
@@ -494,8 +587,15 @@ pub fn event_json(event: &TraceEvent, header: &Header) -> String {
             o.name("from", from)
                 .boolean("update_requested", *update_requested);
         }
-        TraceEvent::ApplicationData { from, bytes, .. } => {
-            o.name("from", from).number("bytes", usize_u128(*bytes));
+        TraceEvent::ApplicationData {
+            from,
+            bytes,
+            records,
+            ..
+        } => {
+            o.name("from", from)
+                .number("bytes", usize_u128(*bytes))
+                .number("records", usize_u128(*records));
         }
         TraceEvent::Alert {
             from,
@@ -533,6 +633,24 @@ mod tests {
         conn: 0,
     };
 
+    fn sample_certificate() -> CertificateInfo {
+        let mut c = CertificateInfo::default();
+        c.subject = "CN=localhost".into();
+        c.issuer = "CN=Test CA".into();
+        c.serial = "01f3".into();
+        c.not_before = 1_709_164_800;
+        c.not_after = 4_102_444_800;
+        c.subject_alt_names = vec!["DNS:localhost".into(), "IP:127.0.0.1".into()];
+        c.key_type = "ECDSA".into();
+        c.key_bits = Some(256);
+        c.curve = Some("P-256".into());
+        c.signature_algorithm = "ecdsa-with-SHA256".into();
+        c.fingerprint_sha256 = "ab".repeat(32);
+        c.is_ca = false;
+        c.der_len = 412;
+        c
+    }
+
     /// One sample of every variant, each field set. Building them needs every field, so a
     /// field added to the library breaks this until the sample (and the encoder) know it.
     fn samples() -> Vec<TraceEvent> {
@@ -549,6 +667,7 @@ mod tests {
                 extensions: vec![ExtensionType::ServerName, ExtensionType::KeyShare],
                 server_name: Some("local\"host\n".into()),
                 key_shares: vec![NamedGroup::X25519],
+                compression_methods: vec![0],
             },
             TraceEvent::HelloRetryRequest {
                 from: Side::Server,
@@ -562,6 +681,7 @@ mod tests {
                 cipher_suite: CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
                 group: None,
                 extensions: vec![ExtensionType::ExtendedMasterSecret],
+                compression_method: 0,
             },
             TraceEvent::KeyExchange {
                 group: NamedGroup::X25519,
@@ -580,14 +700,18 @@ mod tests {
             TraceEvent::CertificateRequest {
                 from: Side::Server,
                 schemes: vec![SignatureScheme::ED25519],
+                certificate_types: vec![1, 64, 99],
+                ca_names: vec!["CN=Client CA, O=Example".into()],
             },
             TraceEvent::Certificate {
                 from: Side::Server,
                 chain: vec!["subject CN=localhost".into()],
+                certificates: vec![sample_certificate()],
             },
             TraceEvent::CertificateCheck {
                 check: CertificateCheck::ChainToTrustAnchor,
                 passed: true,
+                checked: true,
                 detail: "CN=CA".into(),
             },
             TraceEvent::CertificateVerify {
@@ -632,6 +756,9 @@ mod tests {
             TraceEvent::NewSessionTicket {
                 from: Side::Server,
                 lifetime: 7200,
+                ticket_len: 180,
+                index: Some(2),
+                count: None,
             },
             TraceEvent::KeyUpdate {
                 from: Side::Client,
@@ -639,12 +766,18 @@ mod tests {
             },
             TraceEvent::ApplicationData {
                 from: Side::Client,
-                bytes: 5,
+                bytes: 20_000,
+                records: 2,
             },
             TraceEvent::Alert {
                 from: Side::Server,
                 description: AlertDescription::CloseNotify,
                 fatal: false,
+            },
+            // Appended, so that the indices above stay put.
+            TraceEvent::HelloRequest {
+                from: Side::Server,
+                ignored: true,
             },
         ]
     }
@@ -699,7 +832,8 @@ mod tests {
                  \"random\":\"{}\",\"session_id\":\"010203\",\
                  \"cipher_suites\":[\"TLS_AES_128_GCM_SHA256\",\"unknown(0x0a0a)\"],\
                  \"extensions\":[\"server_name\",\"key_share\"],\
-                 \"server_name\":\"local\\\"host\\n\",\"key_shares\":[\"x25519\"]}}",
+                 \"server_name\":\"local\\\"host\\n\",\"key_shares\":[\"x25519\"],\
+                 \"compression_methods\":[0]}}",
                 "ab".repeat(32)
             )
         );
@@ -727,6 +861,56 @@ mod tests {
              \"reason\":\"unknown session id\"}"
         ));
         assert!(json(4).contains("\"name\":\"client handshake traffic\",\"key_len\":16"));
+        assert!(json(2).contains("\"compression_method\":0,"), "{}", json(2));
+        assert!(json(7).ends_with(
+            "\"schemes\":[\"ed25519\"],\"certificate_types\":[\"rsa_sign\",\"ecdsa_sign\",\
+             \"unknown(99)\"],\"ca_names\":[\"CN=Client CA, O=Example\"]}"
+        ));
+        assert!(
+            json(19).ends_with("\"lifetime\":7200,\"ticket_len\":180,\"index\":2,\"count\":null}")
+        );
+        assert!(json(21).ends_with("\"bytes\":20000,\"records\":2}"));
+        assert_eq!(
+            json(23),
+            "{\"event\":\"HelloRequest\",\"side\":\"client\",\"seq\":3,\"t_us\":1234,\
+             \"conn\":0,\"from\":\"server\",\"ignored\":true}"
+        );
+    }
+
+    #[test]
+    fn certificates_are_objects() {
+        let json = event_json(&samples()[8], &HEADER);
+        assert!(
+            json.ends_with(&format!(
+                "\"chain\":[\"subject CN=localhost\"],\"certificates\":[{{\
+                 \"subject\":\"CN=localhost\",\"issuer\":\"CN=Test CA\",\"serial\":\"01f3\",\
+                 \"not_before\":\"2024-02-29T00:00:00Z\",\"not_after\":\"2100-01-01T00:00:00Z\",\
+                 \"subject_alt_names\":[\"DNS:localhost\",\"IP:127.0.0.1\"],\
+                 \"key_type\":\"ECDSA\",\"key_bits\":256,\"curve\":\"P-256\",\
+                 \"signature_algorithm\":\"ecdsa-with-SHA256\",\"fingerprint_sha256\":\"{}\",\
+                 \"is_ca\":false,\"der_len\":412,\"parse_error\":null}}]}}",
+                "ab".repeat(32)
+            )),
+            "{json}"
+        );
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        // Every field of the library's CertificateInfo is written.
+        let object = certificate_json(&sample_certificate());
+        let debug = format!("{:#?}", sample_certificate());
+        for line in debug.lines() {
+            let Some(field) = line
+                .strip_prefix("    ")
+                .filter(|l| !l.starts_with(' '))
+                .and_then(|l| l.split_once(':'))
+            else {
+                continue;
+            };
+            assert!(
+                object.contains(&format!("\"{}\":", field.0)),
+                "{} missing from {object}",
+                field.0
+            );
+        }
     }
 
     #[test]

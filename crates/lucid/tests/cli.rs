@@ -1442,3 +1442,256 @@ fn demo_writes_both_sides_to_one_trace() {
     assert_in_order(&client, &steps);
     assert_in_order(&server, &steps);
 }
+
+/// The values of `lucid connect`'s `resumed: ` lines, in order.
+fn resumed_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("resumed: "))
+        .collect()
+}
+
+/// `lucid connect` to `server` (trusting its CA) with `extra`, sending `input`.
+fn connect_to(server: &Server, extra: &[&str], input: &[u8]) -> Output {
+    let target = format!("localhost:{}", server.port);
+    let ca = server.ca.to_str().unwrap().to_string();
+    let mut args = vec!["connect", &target, "--cafile", &ca, "--wait-ms", "300"];
+    args.extend_from_slice(extra);
+    lucid(&args, input)
+}
+
+/// Where the opaque ticket sits in a saved session (the versioned format of
+/// `lucidtls::session`: version, kind, u16-length server name, then for a TLS 1.3 ticket
+/// the u16-length ticket, for a TLS 1.2 session a u8-length session id and then the
+/// u16-length ticket).
+fn ticket_range(session: &[u8]) -> std::ops::Range<usize> {
+    let u16_at = |i: usize| usize::from(u16::from_be_bytes([session[i], session[i + 1]]));
+    let mut at = 2;
+    at += 2 + u16_at(at);
+    if session[1] == 0x12 {
+        at += 1 + usize::from(session[at]);
+    }
+    let len = u16_at(at);
+    at + 2..at + 2 + len
+}
+
+#[test]
+fn session_files_resume_and_bad_ones_fall_back_to_a_full_handshake() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Server::start(&["--max-clients", "10"]);
+    for version in ["--tls1.3", "--tls1.2"] {
+        let session = TempFile::new("session.bin");
+        // Saved (owner-only), then resumed from by a second process.
+        let out = connect_to(&server, &[version, "--sess-out", session.path()], b"one\n");
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(text(&out.stdout), "one\n");
+        assert_eq!(resumed_lines(&stderr), ["no"], "{stderr}");
+        let kind = if version == "--tls1.3" {
+            "TLS 1.3 ticket"
+        } else {
+            "TLS 1.2 session"
+        };
+        assert!(
+            stderr.contains(&format!("session saved to {} ({kind})", session.path())),
+            "{stderr}"
+        );
+        let meta = std::fs::metadata(&session.0).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let saved = std::fs::read(&session.0).unwrap();
+        // The saved chain lets the resumed connection still name the server.
+        let out = connect_to(&server, &[version, "--sess-in", session.path()], b"two\n");
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(text(&out.stdout), "two\n");
+        assert_eq!(resumed_lines(&stderr), ["yes"], "{stderr}");
+        assert!(
+            stderr.contains("peer certificate: CN=localhost"),
+            "{stderr}"
+        );
+
+        // A ticket changed in transit (or on disk): the server cannot open it and does a
+        // full handshake.
+        let mut tampered = saved.clone();
+        let range = ticket_range(&saved);
+        assert!(range.len() > 16, "no ticket in the saved session");
+        tampered[range.start + range.len() / 2] ^= 0x40;
+        let bad = TempFile::new("tampered.bin");
+        std::fs::write(&bad.0, &tampered).unwrap();
+        let out = connect_to(&server, &[version, "--sess-in", bad.path()], b"three\n");
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(text(&out.stdout), "three\n");
+        assert_eq!(resumed_lines(&stderr), ["no"], "{stderr}");
+
+        // A file that is not a session at all (a broken header): ignored with a warning.
+        let mut garbage = saved.clone();
+        garbage[0] ^= 0xff;
+        std::fs::write(&bad.0, &garbage).unwrap();
+        let out = connect_to(&server, &[version, "--sess-in", bad.path()], b"four\n");
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(text(&out.stdout), "four\n");
+        assert!(
+            stderr.contains(&format!(
+                "warning: --sess-in {}: not a lucid session file",
+                bad.path()
+            )),
+            "{stderr}"
+        );
+        assert_eq!(resumed_lines(&stderr), ["no"], "{stderr}");
+    }
+    // A session saved for another name is not offered to this one.
+    let session = TempFile::new("other-name.bin");
+    let out = connect_to(&server, &["--sess-out", session.path()], b"x");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let target = format!("127.0.0.1:{}", server.port);
+    let ca = server.ca.to_str().unwrap().to_string();
+    let out = lucid(
+        &[
+            "connect",
+            &target,
+            "--cafile",
+            &ca,
+            "--wait-ms",
+            "100",
+            "--sess-in",
+            session.path(),
+        ],
+        b"y",
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the session is for \"localhost\", not \"127.0.0.1\""),
+        "{stderr}"
+    );
+    assert_eq!(resumed_lines(&stderr), ["no"], "{stderr}");
+    let (status, log) = server.finish();
+    assert!(status.success(), "{log}");
+    assert_eq!(log.matches(": resumed: yes").count(), 2, "{log}");
+}
+
+/// Server options, client version, the `resumed:` lines expected, and the mechanism the
+/// trace should name for each resumption.
+type ReconnectCase = (
+    &'static [&'static str],
+    &'static str,
+    &'static [&'static str],
+    Option<&'static str>,
+);
+
+#[test]
+fn reconnect_resumes_by_ticket_session_id_and_psk() {
+    let cases: [ReconnectCase; 4] = [
+        (&[], "--tls1.2", &["no", "yes", "yes"], Some("ticket")),
+        (
+            &["--no-tickets"],
+            "--tls1.2",
+            &["no", "yes", "yes"],
+            Some("session_id"),
+        ),
+        (&[], "--tls1.3", &["no", "yes", "yes"], Some("psk")),
+        // TLS 1.3 resumes only with tickets.
+        (&["--no-tickets"], "--tls1.3", &["no", "no", "no"], None),
+    ];
+    for (server_args, version, expected, mechanism) in cases {
+        let mut args = vec!["--max-clients", "3"];
+        args.extend_from_slice(server_args);
+        let server = Server::start(&args);
+        let trace = TempFile::new("reconnect.jsonl");
+        let started = Instant::now();
+        let out = connect_to(
+            &server,
+            &[version, "--reconnect", "2", "--trace-json", trace.path()],
+            b"again\n",
+        );
+        let stderr = text(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(text(&out.stdout), "again\n", "{stderr}");
+        assert_eq!(
+            resumed_lines(&stderr),
+            expected,
+            "{server_args:?} {version}: {stderr}"
+        );
+        assert!(stderr.contains("reconnecting (2 of 2)"), "{stderr}");
+        // The wait for TLS 1.3 tickets that never come is bounded by --wait-ms.
+        assert!(started.elapsed() < Duration::from_secs(5), "{stderr}");
+        let accepted: Vec<String> = json_lines(&trace)
+            .into_iter()
+            .filter(|l| l.contains("\"event\":\"Resumption\"") && l.contains("\"accepted\":true"))
+            .collect();
+        match mechanism {
+            Some(m) => {
+                assert_eq!(accepted.len(), 2, "{accepted:?}");
+                let wanted = format!("\"mechanism\":\"{m}\"");
+                assert!(accepted.iter().all(|l| l.contains(&wanted)), "{accepted:?}");
+            }
+            None => assert!(accepted.is_empty(), "{accepted:?}"),
+        }
+        let (status, log) = server.finish();
+        assert!(status.success(), "{log}");
+        let resumed = expected.iter().filter(|r| **r == "yes").count();
+        assert_eq!(log.matches(": resumed: yes").count(), resumed, "{log}");
+        assert!(log.contains("6 bytes echoed"), "{log}");
+    }
+}
+
+#[test]
+fn stdin_r_renegotiates_when_allowed_and_is_data_otherwise() {
+    let input = b"one\nR\ntwo\nR\nthree\n";
+    // Both sides allow it: two renegotiations, the data around them echoed exactly.
+    let server = Server::start(&["--max-clients", "1", "--allow-renegotiation"]);
+    let out = connect_to(&server, &["--tls1.2", "--allow-renegotiation"], input);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\nthree\n", "{stderr}");
+    assert!(stderr.contains("renegotiated: yes (1)"), "{stderr}");
+    assert!(stderr.contains("renegotiated: yes (2)"), "{stderr}");
+    let (status, log) = server.finish();
+    assert!(status.success(), "{log}");
+    assert!(log.contains(": renegotiated: yes (2)"), "{log}");
+    assert!(log.contains("closed, 14 bytes echoed"), "{log}");
+
+    // The server does not allow it: declined with no_renegotiation, the connection goes on.
+    let server = Server::start(&["--max-clients", "1"]);
+    let out = connect_to(
+        &server,
+        &["--tls1.2", "--allow-renegotiation"],
+        b"one\nR\ntwo\n",
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\n", "{stderr}");
+    assert!(
+        stderr.contains("renegotiated: no (declined by the server)"),
+        "{stderr}"
+    );
+    let (status, log) = server.finish();
+    assert!(status.success(), "{log}");
+    assert!(!log.contains("renegotiated"), "{log}");
+
+    // TLS 1.3 has no renegotiation: said so, and the connection goes on.
+    let server = Server::start(&["--max-clients", "1", "--allow-renegotiation"]);
+    let out = connect_to(
+        &server,
+        &["--tls1.3", "--allow-renegotiation"],
+        b"one\nR\ntwo\n",
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\ntwo\n", "{stderr}");
+    assert!(
+        stderr.contains("renegotiation not started: cannot renegotiate"),
+        "{stderr}"
+    );
+    drop(server);
+
+    // Without --allow-renegotiation a line `R` is data like any other.
+    let server = Server::start(&["--max-clients", "1", "--allow-renegotiation"]);
+    let out = connect_to(&server, &["--tls1.2"], b"one\nR\ntwo\n");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(text(&out.stdout), "one\nR\ntwo\n", "{stderr}");
+    assert!(!stderr.contains("renegotiat"), "{stderr}");
+}

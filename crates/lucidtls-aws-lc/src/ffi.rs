@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | [`RsaPrivateKey`] | `RSA_private_key_from_bytes`, `RSA_size`, `RSA_decrypt(RSA_NO_PADDING)`, `RSA_free` | TLS 1.2 RSA key transport (the padding check is ours, constant time, in safe Rust) |
 //! | [`TlsCbcContext`] | `EVP_aead_aes_*_cbc_sha*_tls`, `EVP_AEAD_CTX_init_with_direction`, `_seal`, `_open`, `_cleanup` | MAC-then-encrypt CBC records, opened in constant time (Lucky13) |
+//! | [`HmacContext`] | `HMAC_CTX_init`, `HMAC_Init_ex`, `HMAC_Update`, `HMAC_Final`, `HMAC_CTX_cleanup` | HMAC keyed once and reused for every MAC (HKDF, the TLS 1.2 PRF) |
 //! | [`DhKey`] | `DH_new`, `DH_set0_pqg`, `DH_set_length`, `DH_generate_key`, `DH_compute_key_padded`, `DH_free`, `BN_*` | finite-field DHE |
 //!
 //! Every handle owns its AWS-LC object and frees it in `Drop`; no raw pointer
@@ -273,6 +274,118 @@ impl Drop for TlsCbcContext {
 }
 
 // ---------------------------------------------------------------------------
+// HMAC, keyed once
+// ---------------------------------------------------------------------------
+
+/// The hash functions an [`HmacContext`] can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HmacHash {
+    /// `EVP_sha256`
+    Sha256,
+    /// `EVP_sha384`
+    Sha384,
+}
+
+impl HmacHash {
+    fn evp(self) -> *const sys::EVP_MD {
+        // SAFETY: each function takes no arguments and returns a pointer to a static,
+        // immutable `EVP_MD` description that lives for the whole program.
+        unsafe {
+            match self {
+                Self::Sha256 => sys::EVP_sha256(),
+                Self::Sha384 => sys::EVP_sha384(),
+            }
+        }
+    }
+}
+
+/// Largest HMAC output (SHA-384).
+pub(crate) const MAX_HMAC_LEN: usize = 48;
+
+/// A keyed `HMAC_CTX`, reused for every MAC under its key.
+///
+/// AWS-LC keeps the keyed inner and outer states in the context, and `HMAC_Final`
+/// rewinds the working state to the keyed inner state; `HMAC_Init_ex` with a NULL key
+/// and the same hash then only marks it ready (hmac.c). So each MAC costs its own
+/// compressions and no copy of the whole context, unlike `aws-lc-rs`'s
+/// `hmac::Context::with_key`, which copies the key's context for every MAC. Needs
+/// `&mut self` (the working state is shared); callers that share a key lock it.
+pub(crate) struct HmacContext {
+    /// Boxed: moved around freely by callers, while AWS-LC works on it in place.
+    ctx: Box<sys::HMAC_CTX>,
+    out_len: usize,
+}
+
+// SAFETY: the context holds only plain hash state and pointers to static method and
+// `EVP_MD` tables; it is owned by this handle alone and has no thread affinity. (Not
+// `Sync`: every operation needs `&mut self`.)
+unsafe impl Send for HmacContext {}
+
+impl HmacContext {
+    /// Keys a context (keys longer than a block are hashed first, as HMAC says).
+    /// `None` if AWS-LC fails.
+    pub(crate) fn new(hash: HmacHash, key: &[u8]) -> Option<Self> {
+        let mut ctx = Box::new(core::mem::MaybeUninit::<sys::HMAC_CTX>::uninit());
+        // SAFETY: `ctx` is a live, exclusively owned allocation of the right size and
+        // alignment; `HMAC_CTX_init` writes every field (the zero state) without
+        // reading any.
+        unsafe { sys::HMAC_CTX_init(ctx.as_mut_ptr()) };
+        // SAFETY: initialised just above.
+        let mut ctx = unsafe { ctx.assume_init() };
+        let md = hash.evp();
+        // SAFETY: `ctx` is initialised and exclusively ours; `key` is readable for
+        // `key.len()` bytes (a dangling but non-null pointer for an empty key, which
+        // AWS-LC then does not read) and is not retained; `md` is a static `EVP_MD`;
+        // the engine must be NULL.
+        let rc = unsafe {
+            sys::HMAC_Init_ex(
+                &mut *ctx,
+                key.as_ptr().cast(),
+                key.len(),
+                md,
+                ptr::null_mut(),
+            )
+        };
+        // SAFETY: `md` is a valid static `EVP_MD`; this only reads it.
+        let out_len = unsafe { sys::EVP_MD_size(md) };
+        let this = Self { ctx, out_len };
+        // On failure `this` is dropped, and the cleanup in `Drop` is valid in every
+        // state `HMAC_Init_ex` leaves.
+        (rc == 1 && out_len <= MAX_HMAC_LEN).then_some(this)
+    }
+
+    /// HMAC over the concatenation of `parts`, written to the front of `out`; returns
+    /// the length. `None` if AWS-LC fails (the context is then unusable and every
+    /// later call fails too).
+    pub(crate) fn sign(&mut self, parts: &[&[u8]], out: &mut [u8; MAX_HMAC_LEN]) -> Option<usize> {
+        // SAFETY: `self.ctx` is an initialised context we hold exclusively. A NULL key
+        // with a NULL `EVP_MD` reuses the key (and hash) of the previous call.
+        let mut ok = unsafe {
+            sys::HMAC_Init_ex(&mut *self.ctx, ptr::null(), 0, ptr::null(), ptr::null_mut())
+        } == 1;
+        for part in parts {
+            // SAFETY: as above; `part` is readable for `part.len()` bytes and is not
+            // retained.
+            ok = ok && unsafe { sys::HMAC_Update(&mut *self.ctx, part.as_ptr(), part.len()) } == 1;
+        }
+        let mut written: core::ffi::c_uint = 0;
+        // SAFETY: as above; `out` is writable for `MAX_HMAC_LEN` bytes, at least the
+        // hash's output length (checked in `new`); `written` is a valid out-parameter.
+        ok = ok && unsafe { sys::HMAC_Final(&mut *self.ctx, out.as_mut_ptr(), &mut written) } == 1;
+        let written = usize::try_from(written).ok()?;
+        (ok && written == self.out_len).then_some(written)
+    }
+}
+
+impl Drop for HmacContext {
+    fn drop(&mut self) {
+        // SAFETY: `self.ctx` was initialised by `HMAC_CTX_init`; cleanup wipes the key
+        // state and leaves the zero state, exactly once.
+        unsafe { sys::HMAC_CTX_cleanup(&mut *self.ctx) }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Finite-field Diffie-Hellman
 // ---------------------------------------------------------------------------
 
@@ -535,6 +648,37 @@ mod tests {
     // ---- DH ----
 
     const P_23: [u8; 1] = [23];
+
+    #[test]
+    fn hmac_context_is_reusable_and_matches_rfc_4231() {
+        // RFC 4231 test case 2 (key "Jefe") and test case 6 (a 131-byte key).
+        let case2 = b"what do ya want for nothing?";
+        let case6: &[u8] = b"Test Using Larger Than Block-Size Key - Hash Key First";
+        let expect: [(HmacHash, &[u8], &[u8], &str); 4] = [
+            (HmacHash::Sha256, b"Jefe", case2, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+            (HmacHash::Sha384, b"Jefe", case2, "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649"),
+            (HmacHash::Sha256, &[0xaa; 131], case6, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+            (HmacHash::Sha384, &[0xaa; 131], case6, "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df163f44952"),
+        ];
+        for (hash, key, msg, want) in expect {
+            let mut ctx = HmacContext::new(hash, key).unwrap();
+            let mut out = [0u8; MAX_HMAC_LEN];
+            for round in 0..3 {
+                // Split differently each time; the same MAC every time.
+                let (a, b) = msg.split_at(round * 5);
+                let n = ctx.sign(&[a, &[], b], &mut out).unwrap();
+                let hex: String = out[..n].iter().map(|b| format!("{b:02x}")).collect();
+                assert_eq!(hex, want, "{hash:?} round {round}");
+                // Another message in between must not disturb the next one.
+                let m = ctx.sign(&[b"other"], &mut out).unwrap();
+                assert_eq!(m, n);
+            }
+        }
+        // An empty key and an empty message are fine.
+        let mut ctx = HmacContext::new(HmacHash::Sha256, &[]).unwrap();
+        let mut out = [0u8; MAX_HMAC_LEN];
+        assert_eq!(ctx.sign(&[], &mut out), Some(32));
+    }
 
     #[test]
     fn dh_generate_and_agree() {

@@ -1,8 +1,11 @@
 //! SHA-256 / SHA-384 and HMAC over them.
 
+use crate::ffi::{HmacContext, HmacHash, MAX_HMAC_LEN};
 use aws_lc_rs::{digest, hmac};
 use lucidtls::crypto::{Digest, Hash, HashContext, HmacKey};
 use lucidtls::enums::HashAlgorithm;
+use std::sync::Mutex;
+use zeroize::Zeroizing;
 
 /// One hash function: the digest and the matching HMAC algorithm.
 #[derive(Debug)]
@@ -46,24 +49,77 @@ impl Hash for AwsHash {
     }
 
     fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> Digest {
-        let key = hmac::Key::new(self.hmac, key);
-        let mut ctx = hmac::Context::with_key(&key);
-        for part in parts {
-            ctx.update(part);
+        match HmacContext::new(self.ffi_hash(), key) {
+            Some(mut ctx) => {
+                sign_with(&mut ctx, parts).unwrap_or_else(|| self.hmac_slow(key, parts))
+            }
+            None => self.hmac_slow(key, parts),
         }
-        Digest::new(ctx.sign().as_ref())
     }
 
     fn hmac_key<'a>(&'a self, key: &[u8]) -> Box<dyn HmacKey + 'a> {
-        Box::new(Key(hmac::Key::new(self.hmac, key)))
+        let this: &'static AwsHash = match self.alg {
+            HashAlgorithm::Sha256 => &SHA256,
+            HashAlgorithm::Sha384 => &SHA384,
+        };
+        match HmacContext::new(self.ffi_hash(), key) {
+            Some(ctx) => Box::new(Key {
+                ctx: Mutex::new(ctx),
+                hash: this,
+                key: Zeroizing::new(key.to_vec()),
+            }),
+            None => Box::new(SlowKey(hmac::Key::new(self.hmac, key))),
+        }
     }
 }
 
-/// An HMAC key with the padded keys already absorbed (`HMAC_Init_ex` once); every
-/// MAC starts from a copy of that state.
-struct Key(hmac::Key);
+impl AwsHash {
+    fn ffi_hash(&self) -> HmacHash {
+        match self.alg {
+            HashAlgorithm::Sha256 => HmacHash::Sha256,
+            HashAlgorithm::Sha384 => HmacHash::Sha384,
+        }
+    }
+
+    /// Through `aws-lc-rs`, should AWS-LC refuse the reusable context (it does not
+    /// for these hashes; this keeps `hmac` infallible without a panic).
+    fn hmac_slow(&self, key: &[u8], parts: &[&[u8]]) -> Digest {
+        SlowKey(hmac::Key::new(self.hmac, key)).sign(parts)
+    }
+}
+
+fn sign_with(ctx: &mut HmacContext, parts: &[&[u8]]) -> Option<Digest> {
+    let mut out = [0u8; MAX_HMAC_LEN];
+    let n = ctx.sign(parts, &mut out)?;
+    out.get(..n).map(Digest::new)
+}
+
+/// An HMAC key with the padded keys absorbed once, in one AWS-LC context reused for
+/// every MAC (see [`HmacContext`]); the lock serialises MACs under the same key,
+/// which TLS never computes concurrently.
+struct Key {
+    ctx: Mutex<HmacContext>,
+    hash: &'static AwsHash,
+    /// Only for the fallback, should the context ever fail (AWS-LC does not fail for
+    /// these hashes): the MAC is then computed through `aws-lc-rs` from the key.
+    key: Zeroizing<Vec<u8>>,
+}
 
 impl HmacKey for Key {
+    fn sign(&self, parts: &[&[u8]]) -> Digest {
+        let signed = self
+            .ctx
+            .lock()
+            .ok()
+            .and_then(|mut ctx| sign_with(&mut ctx, parts));
+        signed.unwrap_or_else(|| self.hash.hmac_slow(&self.key, parts))
+    }
+}
+
+/// The same through `aws-lc-rs` (a copy of the keyed context per MAC).
+struct SlowKey(hmac::Key);
+
+impl HmacKey for SlowKey {
     fn sign(&self, parts: &[&[u8]]) -> Digest {
         let mut ctx = hmac::Context::with_key(&self.0);
         for part in parts {

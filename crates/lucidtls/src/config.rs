@@ -90,6 +90,24 @@ pub struct CommonConfig {
     pub require_extended_master_secret: bool,
     /// TLS 1.2: offer/accept Encrypt-then-MAC on CBC suites (RFC 7366).
     pub encrypt_then_mac: bool,
+    /// TLS 1.2: take part in secure renegotiation (RFC 5746), both ways: a client
+    /// answers the server's HelloRequest with a new handshake, a server runs one for a
+    /// client's new ClientHello, and either side may start one with
+    /// `Connection::renegotiate`. Only with a peer that signalled RFC 5746 support
+    /// (renegotiation_info or the SCSV) in the initial handshake; never insecure
+    /// (legacy) renegotiation. The new handshake is always a full one (no
+    /// resumption), keeps TLS 1.2 and the server's certificate, and runs under the
+    /// current keys while application data keeps flowing. Default off: a HelloRequest
+    /// (client) or a new ClientHello (server) gets a no_renegotiation warning and the
+    /// connection goes on.
+    pub allow_renegotiation: bool,
+    /// TLS 1.2: the most renegotiations one connection may start, by either side
+    /// (default 3), bounding the CPU a peer can make us spend on handshakes. Beyond
+    /// it a peer's request is refused with a no_renegotiation warning (a HelloRequest
+    /// on the client, a new ClientHello on the server, as OpenSSL refuses one it does
+    /// not allow) and the connection goes on; `Connection::renegotiate` fails. A
+    /// second renegotiation cannot start before the first has finished.
+    pub max_renegotiations: u32,
 }
 
 impl CommonConfig {
@@ -115,6 +133,8 @@ impl CommonConfig {
             policy: Policy::Modern,
             require_extended_master_secret: false,
             encrypt_then_mac: true,
+            allow_renegotiation: false,
+            max_renegotiations: 3,
         }
     }
 

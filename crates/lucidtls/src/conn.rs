@@ -11,6 +11,7 @@ use crate::enums::{
     ProtocolVersion,
 };
 use crate::error::Error;
+use crate::handshake::traffic12::{self, RenegotiationState, Traffic12};
 use crate::handshake::{HandshakeMessage, State};
 use crate::keys::KeyLog;
 use crate::msgs::Alert;
@@ -55,6 +56,9 @@ pub struct Negotiated {
     /// Client: the index in `ClientConfig::client_identities` of the identity we
     /// presented; `None` when not asked or when no identity fitted the request.
     pub client_identity_sent: Option<usize>,
+    /// TLS 1.2: how many renegotiations (RFC 5746) completed on this connection. The
+    /// other fields describe the latest handshake.
+    pub renegotiations: u32,
 }
 
 /// Most consecutive KeyUpdates or empty records we accept without application data.
@@ -83,6 +87,8 @@ pub struct Common {
     error: Option<Error>,
     idle_messages: u32,
     pub(crate) client_random: [u8; 32],
+    /// TLS 1.2 renegotiation, across handshakes.
+    pub(crate) renegotiation: RenegotiationState,
 }
 
 impl Common {
@@ -108,6 +114,7 @@ impl Common {
             error: None,
             idle_messages: 0,
             client_random: [0; 32],
+            renegotiation: RenegotiationState::new(config),
         }
     }
 
@@ -118,12 +125,20 @@ impl Common {
 
     /// Sends a middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4).
     pub(crate) fn send_change_cipher_spec(&mut self) -> Result<(), Error> {
-        // Always unprotected: written with the null encrypter whatever is installed.
-        PlaintextEncrypter::new().encrypt(
-            ContentType::ChangeCipherSpec,
-            &[1],
-            &mut self.sendable,
-        )?;
+        if self.negotiated.version == Some(ProtocolVersion::Tls12) {
+            // TLS 1.2: a record like any other, protected by the current keys
+            // (none in the first handshake; the old ones when renegotiating).
+            self.encrypter
+                .encrypt(ContentType::ChangeCipherSpec, &[1], &mut self.sendable)?;
+        } else {
+            // TLS 1.3 (middlebox compatibility): always unprotected, written with the
+            // null encrypter whatever is installed.
+            PlaintextEncrypter::new().encrypt(
+                ContentType::ChangeCipherSpec,
+                &[1],
+                &mut self.sendable,
+            )?;
+        }
         let side = self.side;
         self.tracer
             .emit(|| TraceEvent::ChangeCipherSpec { from: side });
@@ -178,9 +193,12 @@ impl Common {
     fn send_application_data(&mut self, data: &[u8]) -> Result<(), Error> {
         self.send(ContentType::ApplicationData, data)?;
         let side = self.side;
+        let max_fragment = self.fragmenter.max_fragment();
         self.tracer.emit(|| TraceEvent::ApplicationData {
             from: side,
             bytes: data.len(),
+            // As `send` splits it (an empty write still takes one record).
+            records: data.len().div_ceil(max_fragment).max(1),
         });
         Ok(())
     }
@@ -226,6 +244,8 @@ impl Common {
 pub struct Connection {
     common: Common,
     state: Option<Box<dyn State>>,
+    /// Client: what a renegotiation's ClientHello is built from.
+    client: Option<(Arc<ClientConfig>, ServerName<'static>)>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -246,10 +266,12 @@ impl Connection {
     ) -> Result<Self, Error> {
         config.common.validate()?;
         let mut common = Common::new(Side::Client, &config.common);
+        let client = Some((config.clone(), server_name.clone()));
         let state = crate::handshake::client::start(&mut common, config, server_name)?;
         Ok(Self {
             common,
             state: Some(state),
+            client,
         })
     }
 
@@ -266,6 +288,7 @@ impl Connection {
         Ok(Self {
             common,
             state: Some(state),
+            client: None,
         })
     }
 
@@ -316,23 +339,38 @@ impl Connection {
                 self.handle_alert(&record.payload)?;
                 continue;
             }
-            if record.typ == ContentType::ChangeCipherSpec {
+            if record.typ == ContentType::ChangeCipherSpec && !self.change_cipher_spec_protected() {
                 self.check_no_partial_handshake(ContentType::ChangeCipherSpec)?;
                 self.handle_change_cipher_spec(&record.payload)?;
                 continue;
             }
-            let plain = self.common.decrypter.decrypt(record)?;
+            // Opened where it arrived; application data is queued in that buffer.
+            let plain = self.common.decrypter.decrypt_in_place(record)?;
             if plain.typ != ContentType::Handshake {
                 self.check_no_partial_handshake(plain.typ)?;
             }
             match plain.typ {
-                ContentType::Alert => self.handle_alert(&plain.payload)?,
-                ContentType::Handshake => self.handle_handshake_payload(&plain.payload)?,
-                ContentType::ApplicationData => self.handle_application_data(plain.payload)?,
+                ContentType::Alert => self.handle_alert(plain.plaintext())?,
+                ContentType::Handshake => self.handle_handshake_payload(plain.plaintext())?,
+                ContentType::ApplicationData => {
+                    self.handle_application_data(plain.buf, plain.start)?
+                }
+                ContentType::ChangeCipherSpec if self.change_cipher_spec_protected() => {
+                    self.handle_change_cipher_spec(plain.plaintext())?
+                }
                 other => return Err(Error::UnexpectedContentType(other)),
             }
         }
         Ok(())
+    }
+
+    /// TLS 1.2 renegotiation: the peer's ChangeCipherSpec is protected by the current
+    /// keys, like every record of its. Outside one none is due, so a record of that
+    /// type is refused (unexpected_message) without being opened.
+    fn change_cipher_spec_protected(&self) -> bool {
+        self.common.negotiated.version == Some(ProtocolVersion::Tls12)
+            && self.common.traffic
+            && self.common.renegotiation.in_progress
     }
 
     /// A TLS 1.3 server whose peer never got usable keys (it could not process our
@@ -360,8 +398,8 @@ impl Connection {
     fn handle_change_cipher_spec(&mut self, payload: &[u8]) -> Result<(), Error> {
         if self.common.negotiated.version == Some(ProtocolVersion::Tls12) {
             // TLS 1.2: a real protocol step; the state decides whether it is due.
-            // After the handshake there is none due (renegotiation is refused).
-            if self.common.traffic {
+            // After the handshake there is none due, unless a renegotiation runs.
+            if self.common.traffic && !self.common.renegotiation.in_progress {
                 return Err(Error::UnexpectedMessage {
                     expected: "application data",
                     got: "change_cipher_spec".into(),
@@ -376,6 +414,8 @@ impl Connection {
                 .emit(|| TraceEvent::ChangeCipherSpec { from });
             let state = self.state.take().ok_or(Error::ConnectionClosed)?;
             self.state = Some(state.handle_change_cipher_spec(&mut self.common)?);
+            // Renegotiating, the peer's Finished must follow at once (RFC 5246 §7.4.9).
+            self.common.renegotiation.peer_ccs_seen = self.common.traffic;
             return Ok(());
         }
         // RFC 8446 §5: one unprotected byte 0x01, only after a ClientHello and
@@ -413,6 +453,14 @@ impl Connection {
                 self.common.received_close_notify = true;
                 Ok(())
             }
+            // The peer declined the renegotiation we asked for (RFC 5246 §7.2.2: the
+            // requester decides): we go on under the current keys.
+            AlertDescription::NoRenegotiation
+                if alert.level == AlertLevel::Warning
+                    && self.common.renegotiation.awaiting_peer =>
+            {
+                self.renegotiation_refused()
+            }
             // RFC 8446 §6: in TLS 1.3 only user_canceled may be a warning; ignore it.
             AlertDescription::UserCanceled => self.common.count_idle_message(),
             // TLS 1.2 warnings (no_renegotiation, say) are informational.
@@ -430,6 +478,11 @@ impl Connection {
         while let Some((typ, bytes)) = self.common.joiner.pop()? {
             self.common.hello_seen = true;
             if self.ignores_hello_request(typ, &bytes)? {
+                let from = self.common.side.peer();
+                self.common.tracer.emit(|| TraceEvent::HelloRequest {
+                    from,
+                    ignored: true,
+                });
                 continue;
             }
             let state = self.state.take().ok_or(Error::ConnectionClosed)?;
@@ -439,12 +492,30 @@ impl Connection {
         Ok(())
     }
 
-    /// RFC 5246 §7.4.1.1: a TLS 1.2 client mid-handshake ignores HelloRequest, and it
-    /// stays out of the transcript.
+    /// Our renegotiation request (ClientHello or HelloRequest) got a no_renegotiation
+    /// warning: a client takes up the traffic state its ClientHello left.
+    fn renegotiation_refused(&mut self) -> Result<(), Error> {
+        self.common.count_idle_message()?;
+        let reneg = &mut self.common.renegotiation;
+        reneg.awaiting_peer = false;
+        reneg.in_progress = false;
+        if let Some((config, name)) = &self.client {
+            self.state = Some(Box::new(Traffic12::client(config.clone(), name.clone())));
+        }
+        let from = self.common.side;
+        self.common.tracer.emit(|| TraceEvent::Renegotiation {
+            from,
+            accepted: false,
+        });
+        Ok(())
+    }
+
+    /// RFC 5246 §7.4.1.1: a TLS 1.2 client mid-handshake (the first, or a
+    /// renegotiation) ignores HelloRequest, and it stays out of the transcript.
     fn ignores_hello_request(&self, typ: HandshakeType, bytes: &[u8]) -> Result<bool, Error> {
         let ignore = typ == HandshakeType::HelloRequest
             && self.common.side == Side::Client
-            && !self.common.traffic
+            && (!self.common.traffic || self.common.renegotiation.in_progress)
             && self.common.negotiated.version == Some(ProtocolVersion::Tls12);
         if ignore && bytes.len() != 4 {
             return Err(Error::decode("HelloRequest"));
@@ -452,20 +523,29 @@ impl Connection {
         Ok(ignore)
     }
 
-    fn handle_application_data(&mut self, payload: Vec<u8>) -> Result<(), Error> {
+    /// Queues a record's plaintext, `payload[start..]`, in the buffer it was opened in.
+    fn handle_application_data(&mut self, payload: Vec<u8>, start: usize) -> Result<(), Error> {
         if !self.common.traffic {
             return Err(Error::UnexpectedContentType(ContentType::ApplicationData));
         }
-        if payload.is_empty() {
+        if self.common.renegotiation.peer_ccs_seen {
+            return Err(Error::UnexpectedMessage {
+                expected: "Finished right after ChangeCipherSpec",
+                got: "application data".into(),
+            });
+        }
+        let len = payload.len().saturating_sub(start);
+        if len == 0 {
             return self.common.count_idle_message();
         }
         self.common.idle_messages = 0;
         let from = self.common.side.peer();
-        let len = payload.len();
-        self.common
-            .tracer
-            .emit(|| TraceEvent::ApplicationData { from, bytes: len });
-        self.common.received.push(payload);
+        self.common.tracer.emit(|| TraceEvent::ApplicationData {
+            from,
+            bytes: len,
+            records: 1,
+        });
+        self.common.received.push(payload, start);
         Ok(())
     }
 
@@ -567,6 +647,72 @@ impl Connection {
         state.update_keys(&mut self.common, request_peer)
     }
 
+    /// TLS 1.2: starts a secure renegotiation (RFC 5746) — on a client, a new
+    /// ClientHello carrying renegotiation_info (no SCSV); on a server, a HelloRequest,
+    /// which the client answers with a ClientHello or declines. The new handshake runs
+    /// under the current keys as the peer's messages arrive, through the usual
+    /// [`Connection::read_tls`] / [`Connection::process_new_packets`] loop, and
+    /// [`Negotiated::renegotiations`] counts it when it completes.
+    ///
+    /// Application data may be written and read throughout: [`Connection::is_handshaking`]
+    /// stays false (see [`Connection::is_renegotiating`]). Mind that OpenSSL accepts
+    /// application data during a renegotiation only until the ServerHello.
+    ///
+    /// Fails with [`Error::CannotRenegotiate`], and the connection goes on, when the
+    /// connection is not TLS 1.2, the handshake or a renegotiation is still running,
+    /// `allow_renegotiation` is off, the peer did not negotiate secure renegotiation,
+    /// or `max_renegotiations` are used up. A peer that declines (no_renegotiation
+    /// warning) leaves the connection as it was.
+    pub fn renegotiate(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        if self.common.sent_close_notify || self.common.received_close_notify {
+            return Err(Error::ConnectionClosed);
+        }
+        if self.common.negotiated.version != Some(ProtocolVersion::Tls12) && self.common.traffic {
+            return Err(Error::CannotRenegotiate(
+                "renegotiation exists only in TLS 1.2 (TLS 1.3 updates keys with update_keys)",
+            ));
+        }
+        if !self.common.traffic {
+            return Err(Error::CannotRenegotiate("the handshake is still running"));
+        }
+        if let Some(why) = self.common.renegotiation.refusal(&self.common.negotiated) {
+            return Err(Error::CannotRenegotiate(why));
+        }
+        // Here the state is TLS 1.2's traffic state, which holds nothing the new
+        // handshake does not rebuild.
+        match &self.client {
+            None => traffic12::send_hello_request(&mut self.common),
+            Some((config, name)) => {
+                match crate::handshake::client::start_renegotiation(
+                    &mut self.common,
+                    config.clone(),
+                    name.clone(),
+                    Side::Client,
+                ) {
+                    Ok(state) => self.state = Some(state),
+                    // Only the provider can fail here (randomness, protection): the
+                    // connection cannot go on.
+                    Err(e) => {
+                        self.common.error = Some(e.clone());
+                        self.state = None;
+                        return Err(e);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether a TLS 1.2 renegotiation is under way: asked for and not yet declined,
+    /// or running and not yet finished.
+    pub fn is_renegotiating(&self) -> bool {
+        let r = &self.common.renegotiation;
+        r.in_progress || r.awaiting_peer
+    }
+
     /// What the handshake agreed on so far.
     pub fn negotiated(&self) -> &Negotiated {
         &self.common.negotiated
@@ -587,27 +733,28 @@ impl Connection {
 /// queued as they are (no copy), then copied out front to back by `read`.
 #[derive(Default)]
 struct Received {
-    chunks: VecDeque<Vec<u8>>,
-    /// How much of the front chunk was already read.
-    offset: usize,
+    /// Each buffer with the offset of its first unread byte (a TLS 1.2 record's
+    /// plaintext starts after its explicit nonce or IV).
+    chunks: VecDeque<(Vec<u8>, usize)>,
     /// Unread bytes in all chunks.
     len: usize,
 }
 
 impl Received {
-    /// Queues a record's plaintext. A small one is appended to the last chunk when it
-    /// fits the spare capacity there, so that floods of tiny records cost no more
-    /// than their bytes.
-    fn push(&mut self, chunk: Vec<u8>) {
-        if chunk.is_empty() {
+    /// Queues a record's plaintext, `chunk[start..]`. A small one is appended to the
+    /// last chunk when it fits the spare capacity there, so that floods of tiny records
+    /// cost no more than their bytes.
+    fn push(&mut self, chunk: Vec<u8>, start: usize) {
+        let plain = chunk.get(start..).unwrap_or_default();
+        if plain.is_empty() {
             return;
         }
-        self.len += chunk.len();
+        self.len += plain.len();
         match self.chunks.back_mut() {
-            Some(last) if last.capacity() - last.len() >= chunk.len() => {
-                last.extend_from_slice(&chunk);
+            Some((last, _)) if last.capacity() - last.len() >= plain.len() => {
+                last.extend_from_slice(plain);
             }
-            _ => self.chunks.push_back(chunk),
+            _ => self.chunks.push_back((chunk, start)),
         }
     }
 
@@ -621,22 +768,21 @@ impl Received {
     /// returns how many bytes.
     fn read(&mut self, buf: &mut [u8], mut done_with: impl FnMut(Vec<u8>)) -> usize {
         let mut done = 0;
-        while let Some(front) = self.chunks.front() {
-            let src = front.get(self.offset..).unwrap_or_default();
+        while let Some((front, offset)) = self.chunks.front_mut() {
+            let src = front.get(*offset..).unwrap_or_default();
             let dst = buf.get_mut(done..).unwrap_or_default();
             let n = src.len().min(dst.len());
             if let (Some(d), Some(s)) = (dst.get_mut(..n), src.get(..n)) {
                 d.copy_from_slice(s);
             }
             done += n;
-            self.offset += n;
-            if self.offset < front.len() {
+            *offset += n;
+            if *offset < front.len() {
                 break;
             }
-            if let Some(chunk) = self.chunks.pop_front() {
+            if let Some((chunk, _)) = self.chunks.pop_front() {
                 done_with(chunk);
             }
-            self.offset = 0;
         }
         self.len -= done;
         done
@@ -650,9 +796,9 @@ mod received_tests {
     #[test]
     fn reads_across_chunks_in_order() {
         let mut r = Received::default();
-        r.push(b"hello ".to_vec());
-        r.push(Vec::new());
-        r.push(b"big world".to_vec());
+        r.push(b"hello ".to_vec(), 0);
+        r.push(Vec::new(), 0);
+        r.push(b"IVbig world".to_vec(), 2);
         assert_eq!(r.len(), 15);
         let mut buf = [0u8; 4];
         assert_eq!(r.read(&mut buf, drop), 4);
@@ -668,7 +814,7 @@ mod received_tests {
         assert_eq!(&buf[..3], b"rld");
         assert_eq!(
             back,
-            vec![b"big world".to_vec()],
+            vec![b"IVbig world".to_vec()],
             "read chunks are handed back"
         );
         assert_eq!(r.read(&mut buf, drop), 0);
@@ -681,12 +827,12 @@ mod received_tests {
         let mut r = Received::default();
         let mut first = Vec::with_capacity(64);
         first.extend_from_slice(b"abc");
-        r.push(first);
+        r.push(first, 0);
         for b in b"defgh" {
-            r.push(vec![*b]);
+            r.push(vec![0, 0, *b], 2);
         }
         assert_eq!(r.chunks.len(), 1, "appended to the first chunk's spare");
-        r.push(vec![b'x'; 100]);
+        r.push(vec![b'x'; 100], 0);
         assert_eq!(r.chunks.len(), 2);
         let mut buf = [0u8; 108];
         assert_eq!(r.read(&mut buf, drop), 108);

@@ -151,6 +151,11 @@ pub enum Error {
     /// depends on the version: certificate_required in TLS 1.3 (RFC 8446 §4.4.2.4),
     /// handshake_failure in TLS 1.2 (RFC 5246 §7.4.6), which has no better one.
     ClientCertificateRequired(ProtocolVersion),
+    /// `Connection::renegotiate` cannot start a renegotiation now: not TLS 1.2, the
+    /// handshake or a renegotiation is still running, renegotiation is disabled, the
+    /// peer did not negotiate secure renegotiation (RFC 5746), or the limit is
+    /// reached. Local only: the connection goes on and no alert is sent.
+    CannotRenegotiate(&'static str),
 }
 
 impl Error {
@@ -198,7 +203,8 @@ impl Error {
             | Self::Config(_)
             | Self::Internal(_)
             | Self::InvalidServerName(_)
-            | Self::BadKeyMaterial(_) => A::InternalError,
+            | Self::BadKeyMaterial(_)
+            | Self::CannotRenegotiate(_) => A::InternalError,
         }
     }
 
@@ -281,6 +287,7 @@ impl fmt::Display for Error {
                 f,
                 "client sent no certificate, but this server requires one ({v})"
             ),
+            Self::CannotRenegotiate(why) => write!(f, "cannot renegotiate: {why}"),
         }
     }
 }

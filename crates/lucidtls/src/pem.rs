@@ -1,4 +1,4 @@
-//! Loading certificates and private keys from PEM.
+//! Loading certificates, private keys and certificate revocation lists from PEM.
 //!
 //! Parsing is done by `rustls-pki-types` ([`PemObject`]); this module adds the policy
 //! (at least one certificate, exactly one key) and error messages that say which
@@ -6,7 +6,7 @@
 
 use crate::error::Error;
 use rustls_pki_types::pem::{self, PemObject, SectionKind};
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use std::path::Path;
 
 /// All `CERTIFICATE` blocks in `bytes`, in order (leaf first, for a chain file).
@@ -35,6 +35,22 @@ pub fn load_private_key_pem_file(path: impl AsRef<Path>) -> Result<PrivateKeyDer
     key_from(&bytes, &format!("private key file {}", path.display()))
 }
 
+/// All `X509 CRL` blocks in `bytes`, in order. Other PEM blocks are ignored; no CRL
+/// at all is an error. The CRLs are not parsed here (see
+/// [`RootStore::add_crl_der`](crate::verify::RootStore::add_crl_der)).
+pub fn load_crls_pem(bytes: &[u8]) -> Result<Vec<CertificateRevocationListDer<'static>>, Error> {
+    crls_from(bytes, "CRL PEM data")
+}
+
+/// [`load_crls_pem`] on the contents of the file at `path`.
+pub fn load_crls_pem_file(
+    path: impl AsRef<Path>,
+) -> Result<Vec<CertificateRevocationListDer<'static>>, Error> {
+    let path = path.as_ref();
+    let bytes = read_file(path, "CRL")?;
+    crls_from(&bytes, &format!("CRL file {}", path.display()))
+}
+
 fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| {
         Error::BadKeyMaterial(format!("cannot read {what} file {}: {e}", path.display()))
@@ -54,6 +70,24 @@ fn certs_from(bytes: &[u8], source: &str) -> Result<Vec<CertificateDer<'static>>
         return Err(Error::BadKeyMaterial(format!("{source}: {hint}")));
     }
     Ok(certs)
+}
+
+fn crls_from(
+    bytes: &[u8],
+    source: &str,
+) -> Result<Vec<CertificateRevocationListDer<'static>>, Error> {
+    let crls = CertificateRevocationListDer::pem_slice_iter(bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::BadKeyMaterial(format!("{source}: {}", pem_error(&e))))?;
+    if crls.is_empty() {
+        let hint = if contains(bytes, b"-----BEGIN ") {
+            "no X509 CRL block (found other PEM blocks)"
+        } else {
+            "no X509 CRL block (is this PEM? convert DER with `openssl crl -inform DER -in crl.der -out crl.pem`)"
+        };
+        return Err(Error::BadKeyMaterial(format!("{source}: {hint}")));
+    }
+    Ok(crls)
 }
 
 fn key_from(bytes: &[u8], source: &str) -> Result<PrivateKeyDer<'static>, Error> {
@@ -173,6 +207,26 @@ mod tests {
         let err = load_certs_pem(b"-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap_err();
         assert!(
             matches!(&err, Error::BadKeyMaterial(m) if m.contains("END")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn loads_crl_blocks_and_names_what_is_missing() {
+        let (cert, _) = leaf();
+        let crl = pem_block("X509 CRL", &[0x30, 0x00]);
+        let both = format!("{cert}{crl}{crl}");
+        let crls = load_crls_pem(both.as_bytes()).unwrap();
+        assert_eq!(crls.len(), 2);
+        assert_eq!(crls[0].as_ref(), [0x30, 0x00]);
+        let err = load_crls_pem(cert.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, Error::BadKeyMaterial(m) if m.contains("no X509 CRL block (found other")),
+            "{err}"
+        );
+        let err = load_crls_pem(b"\x30\x00").unwrap_err();
+        assert!(
+            matches!(&err, Error::BadKeyMaterial(m) if m.contains("is this PEM?")),
             "{err}"
         );
     }

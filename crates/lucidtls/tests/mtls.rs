@@ -431,14 +431,14 @@ fn trace_shows_client_authentication() {
             assert!(
                 events.iter().any(|e| matches!(
                     e,
-                    TraceEvent::CertificateRequest { from: Side::Server, schemes } if !schemes.is_empty()
+                    TraceEvent::CertificateRequest { from: Side::Server, schemes, .. } if !schemes.is_empty()
                 )),
                 "{version}: {events:#?}"
             );
             assert!(
                 events.iter().any(|e| matches!(
                     e,
-                    TraceEvent::Certificate { from: Side::Client, chain }
+                    TraceEvent::Certificate { from: Side::Client, chain, .. }
                         if chain.len() == 1 && chain[0].contains("CN=grace")
                 )),
                 "{version}: {events:#?}"

@@ -2,6 +2,7 @@
 //! ServerHello that decides whether TLS 1.3 or TLS 1.2 follows. Certificate
 //! validation, which both versions perform the same way, lives here too.
 
+use super::traffic12::Binding;
 use super::transcript::Transcript;
 use super::{unexpected, HandshakeMessage, State};
 use crate::config::{ClientConfig, ServerVerification};
@@ -37,6 +38,9 @@ pub(crate) struct HelloState {
     pub(crate) resuming12: Option<Tls12Session>,
     /// The TLS 1.3 ticket we offer as a PSK.
     pub(crate) resuming13: Option<Tls13Ticket>,
+    /// A renegotiation (RFC 5746): the last handshake's Finished values, which our
+    /// renegotiation_info carries and the server's must repeat.
+    pub(crate) renegotiation: Option<Binding>,
 }
 
 /// Begins the handshake: sends the first ClientHello.
@@ -87,7 +91,46 @@ pub(crate) fn start(
         store_name,
         resuming12,
         resuming13,
+        renegotiation: None,
     };
+    send_client_hello(cx, &mut state, None, None)?;
+    Ok(Box::new(ExpectServerHello {
+        hello: state,
+        retried: None,
+    }))
+}
+
+/// Renegotiation (RFC 5746 §3.5), on the established TLS 1.2 connection: a new
+/// ClientHello under the current keys, offering TLS 1.2 only (the version cannot
+/// change) and no session (always a full handshake), with renegotiation_info
+/// carrying our last Finished value and no SCSV. `initiator` is the side that asked.
+pub(crate) fn start_renegotiation(
+    cx: &mut Common,
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    initiator: Side,
+) -> Result<Box<dyn State>, Error> {
+    let mut random = [0u8; 32];
+    config.common.provider.fill_random(&mut random)?;
+    let store_name = server_name.to_str().into_owned();
+    let binding = cx.renegotiation.binding();
+    let mut state = HelloState {
+        config,
+        server_name,
+        random,
+        session_id: Vec::new(),
+        key_shares: Vec::new(),
+        hello: placeholder_hello(),
+        hello_bytes: Vec::new(),
+        store_name,
+        resuming12: None,
+        resuming13: None,
+        renegotiation: Some(binding),
+    };
+    cx.renegotiation.begin(initiator);
+    cx.renegotiation.awaiting_peer = true;
+    // The key log names this handshake's master secret by its client random.
+    cx.client_random = random;
     send_client_hello(cx, &mut state, None, None)?;
     Ok(Box::new(ExpectServerHello {
         hello: state,
@@ -158,14 +201,16 @@ pub(crate) fn send_client_hello(
     retry_transcript: Option<&Transcript>,
 ) -> Result<(), Error> {
     let common = &st.config.common;
+    let renegotiating = st.renegotiation.is_some();
     let mut ext = Extensions::default();
     if st.config.enable_sni {
         if let ServerName::DnsName(name) = &st.server_name {
             ext.push(Extension::ServerName(Some(name.as_ref().to_string())));
         }
     }
-    let tls13 = common.supports(ProtocolVersion::Tls13);
-    let tls12 = common.supports(ProtocolVersion::Tls12);
+    // A renegotiation stays on TLS 1.2, which the first handshake chose.
+    let tls13 = common.supports(ProtocolVersion::Tls13) && !renegotiating;
+    let tls12 = common.supports(ProtocolVersion::Tls12) || renegotiating;
     if tls13 {
         ext.push(Extension::SupportedVersionsOffer(common.versions.clone()));
     }
@@ -192,10 +237,15 @@ pub(crate) fn send_client_hello(
     if tls12 {
         // TLS 1.2 capabilities: uncompressed points only (RFC 8422 §5.1.2), the
         // extended master secret (RFC 7627), secure renegotiation (RFC 5746), and
-        // Encrypt-then-MAC when a CBC suite is on offer (RFC 7366).
+        // Encrypt-then-MAC when a CBC suite is on offer (RFC 7366). Renegotiating,
+        // renegotiation_info carries our last Finished value (RFC 5746 §3.5).
         ext.push(Extension::EcPointFormats(vec![0]));
         ext.push(Extension::ExtendedMasterSecret);
-        ext.push(Extension::RenegotiationInfo(Vec::new()));
+        let ri = st
+            .renegotiation
+            .as_ref()
+            .map(|b| b.client_verify_data.clone());
+        ext.push(Extension::RenegotiationInfo(ri.unwrap_or_default()));
         let offers_cbc = common
             .cipher_suites
             .iter()
@@ -209,7 +259,9 @@ pub(crate) fn send_client_hello(
             ext.push(Extension::SessionTicket(ticket.unwrap_or_default()));
         }
     }
-    if !common.alpn_protocols.is_empty() {
+    // ALPN is chosen once per connection: a renegotiation does not offer it again
+    // (as OpenSSL does not), so the protocol cannot change under the application.
+    if !common.alpn_protocols.is_empty() && !renegotiating {
         ext.push(Extension::Alpn(common.alpn_protocols.clone()));
     }
     if let Some(cookie) = cookie {
@@ -254,9 +306,14 @@ pub(crate) fn send_client_hello(
     }
     let bytes = hello.encode();
     cx.send_handshake(&bytes)?;
+    let versions = if renegotiating {
+        vec![ProtocolVersion::Tls12]
+    } else {
+        common.versions.clone()
+    };
     cx.tracer.emit(|| TraceEvent::ClientHello {
         from: Side::Client,
-        versions: common.versions.clone(),
+        versions,
         random: hello.random,
         session_id: hello.session_id.clone(),
         cipher_suites: hello.cipher_suites.clone(),
@@ -267,6 +324,7 @@ pub(crate) fn send_client_hello(
         } else {
             Vec::new()
         },
+        compression_methods: hello.compression_methods.clone(),
     });
     st.hello = hello;
     st.hello_bytes = bytes;
@@ -308,6 +366,18 @@ impl State for ExpectServerHello {
             return Err(unexpected("ServerHello", &msg));
         }
         let sh = ServerHello::decode(msg.body())?;
+        if self.hello.renegotiation.is_some() {
+            // A renegotiation offered TLS 1.2 alone: anything else is not an answer to it.
+            if sh.is_hello_retry_request()
+                || sh.extensions.supported_version_selected().is_some()
+                || sh.legacy_version != ProtocolVersion::Tls12.to_wire()
+            {
+                return Err(Error::IllegalParameter(
+                    "server changed the protocol version on renegotiation",
+                ));
+            }
+            return super::client12::handle_server_hello(cx, self.hello, sh, msg);
+        }
         if sh.is_hello_retry_request() {
             return self.handle_hello_retry_request(cx, sh, &msg.bytes);
         }
@@ -410,6 +480,7 @@ pub(crate) fn verify_server_certificate(
             cx.tracer.emit(|| TraceEvent::CertificateCheck {
                 check: CertificateCheck::ChainToTrustAnchor,
                 passed: false,
+                checked: false,
                 detail: "verification disabled by configuration (--no-verify)".into(),
             });
             return Ok(ServerIdentity::Unverified);
@@ -432,6 +503,7 @@ pub(crate) fn verify_server_certificate(
                     cx.tracer.emit(|| TraceEvent::CertificateCheck {
                         check: r.check,
                         passed: r.passed,
+                        checked: r.checked,
                         detail: r.detail.clone(),
                     });
                 }
@@ -443,6 +515,7 @@ pub(crate) fn verify_server_certificate(
                 cx.tracer.emit(|| TraceEvent::CertificateCheck {
                     check: *check,
                     passed: false,
+                    checked: true,
                     detail: detail.clone(),
                 });
             }

@@ -10,13 +10,13 @@ use super::client::{summarize_chain, verify_server_certificate, HelloState, Serv
 use super::client_auth::{certificate_type, choose_client_identity, ChosenIdentity};
 use super::kx12::{bit_length, ClientKx};
 use super::tls12::Session12;
-use super::traffic12::Traffic12;
+use super::traffic12::{RenegotiationState, Traffic12};
 use super::transcript::Transcript;
-use super::{unexpected, verify_finished, HandshakeMessage, State};
+use super::{constant_time_eq, unexpected, verify_finished, HandshakeMessage, State};
 use crate::config::{CertifiedKey, ClientConfig};
 use crate::conn::Common;
 use crate::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
-use crate::error::Error;
+use crate::error::{CertificateCheck, Error};
 use crate::msgs::{
     tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, Extension,
     Finished, HandshakeBody, NewSessionTicket12, ServerHello, ServerHelloDone, ServerKeyExchange,
@@ -48,6 +48,8 @@ struct Handshake12 {
     new_ticket: Option<NewSessionTicket12>,
     /// The session being resumed (abbreviated handshake).
     resumed: Option<Tls12Session>,
+    /// This handshake is a renegotiation (RFC 5746).
+    renegotiating: bool,
 }
 
 /// Step 2 (TLS 1.2): the ServerHello — suite, random, and which extensions the
@@ -73,6 +75,7 @@ pub(crate) fn handle_server_hello(
     let mut extended_master_secret = false;
     let mut encrypt_then_mac = false;
     let mut ticket_expected = false;
+    let mut renegotiation_info = false;
     for e in &sh.extensions.0 {
         match e {
             Extension::ExtendedMasterSecret => extended_master_secret = true,
@@ -92,12 +95,8 @@ pub(crate) fn handle_server_hello(
                 encrypt_then_mac = matches!(suite.bulk, Bulk::Cbc(_));
             }
             Extension::RenegotiationInfo(data) => {
-                // RFC 5746 §3.4: empty on the initial handshake.
-                if !data.is_empty() {
-                    return Err(Error::HandshakeFailure(
-                        "non-empty renegotiation_info on the initial handshake",
-                    ));
-                }
+                check_renegotiation_info(&hello, data)?;
+                renegotiation_info = true;
             }
             Extension::EcPointFormats(formats) => {
                 if !formats.contains(&0) {
@@ -125,6 +124,26 @@ pub(crate) fn handle_server_hello(
             "server does not support the extended master secret",
         ));
     }
+    let renegotiating = hello.renegotiation.is_some();
+    if renegotiating {
+        // RFC 5746 §3.5: a renegotiation ServerHello must carry the extension.
+        if !renegotiation_info {
+            return Err(Error::HandshakeFailure(
+                "server's renegotiation ServerHello lacks renegotiation_info (RFC 5746 §3.5)",
+            ));
+        }
+        cx.renegotiation.awaiting_peer = false;
+        RenegotiationState::forget_last_handshake(&mut cx.negotiated);
+        if cx.renegotiation.initiator == Side::Client {
+            cx.tracer.emit(|| TraceEvent::Renegotiation {
+                from: Side::Client,
+                accepted: true,
+            });
+        }
+    } else {
+        // RFC 5746 §3.4: the server supports secure renegotiation if it answered.
+        cx.renegotiation.secure = renegotiation_info;
+    }
     let resumed = check_resumption(cx, &hello, &sh, extended_master_secret, encrypt_then_mac)?;
     cx.allow_tls12_records();
     cx.negotiated.version = Some(ProtocolVersion::Tls12);
@@ -140,6 +159,7 @@ pub(crate) fn handle_server_hello(
         cipher_suite: suite.suite,
         group: None,
         extensions: sh.extensions.types(),
+        compression_method: sh.compression_method,
     });
     let mut transcript = Transcript::new(config.common.provider.hash(suite.prf));
     if !config.client_identities.is_empty() && resumed.is_none() {
@@ -163,6 +183,7 @@ pub(crate) fn handle_server_hello(
         ticket_expected,
         new_ticket: None,
         resumed,
+        renegotiating,
     };
     match &hs.resumed {
         Some(stored) => {
@@ -180,6 +201,22 @@ pub(crate) fn handle_server_hello(
             Ok(Box::new(ExpectChangeCipherSpec { hs, session }))
         }
         None => Ok(Box::new(ExpectCertificate { hs })),
+    }
+}
+
+/// Step 2 (renegotiation_info): empty on the initial handshake (RFC 5746 §3.4); on a
+/// renegotiation, our last Finished value then the server's (§3.5), compared in
+/// constant time. Anything else is handshake_failure.
+fn check_renegotiation_info(hello: &HelloState, data: &[u8]) -> Result<(), Error> {
+    match &hello.renegotiation {
+        None if data.is_empty() => Ok(()),
+        None => Err(Error::HandshakeFailure(
+            "non-empty renegotiation_info on the initial handshake",
+        )),
+        Some(binding) if constant_time_eq(&binding.server_hello_info(), data) => Ok(()),
+        Some(_) => Err(Error::HandshakeFailure(
+            "renegotiation_info does not match the previous handshake (RFC 5746 §3.5)",
+        )),
     }
 }
 
@@ -254,7 +291,16 @@ impl State for ExpectCertificate {
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
             chain: summarize_chain(&chain),
+            certificates: verify::certinfo::trace_chain(&chain, &*self.hs.config.common.provider),
         });
+        if self.hs.renegotiating && cx.negotiated.peer_certificates.first() != chain.first() {
+            // The peer cannot turn into another mid-connection (Go and NSS refuse
+            // this too): the application trusted the identity of the first handshake.
+            return Err(Error::Certificate {
+                check: CertificateCheck::Other,
+                detail: "the server's certificate changed during renegotiation".into(),
+            });
+        }
         let identity =
             verify_server_certificate(cx, &self.hs.config, &self.hs.server_name, &chain)?;
         cx.negotiated.peer_certificates = chain.clone();
@@ -415,6 +461,8 @@ impl ExpectServerHelloDone {
         cx.tracer.emit(|| TraceEvent::CertificateRequest {
             from: Side::Server,
             schemes: cr.schemes.clone(),
+            certificate_types: cr.certificate_types.clone(),
+            ca_names: verify::certinfo::trace_names(&cr.authorities),
         });
         cx.negotiated.client_auth_requested = true;
         self.certificate_request = Some(cr);
@@ -478,6 +526,7 @@ fn send_finished(cx: &mut Common, hs: &mut Handshake12, session: &Session12) -> 
     cx.send_change_cipher_spec()?;
     session.install_encrypter(cx)?;
     let verify_data = session.verify_data(Side::Client, hs.transcript.current().as_ref());
+    cx.renegotiation.record_finished(Side::Client, &verify_data);
     let fin = Finished {
         verify_data: verify_data.to_vec(),
     }
@@ -511,6 +560,7 @@ fn send_client_certificate<'a>(
     cx.tracer.emit(|| TraceEvent::Certificate {
         from: Side::Client,
         chain: summarize_chain(chain),
+        certificates: verify::certinfo::trace_chain(chain, &*config.common.provider),
     });
     cx.negotiated.client_identity_sent = chosen.as_ref().map(|c| c.index);
     Ok(chosen)
@@ -592,6 +642,10 @@ impl ExpectChangeCipherSpec {
         cx.tracer.emit(|| TraceEvent::NewSessionTicket {
             from: Side::Server,
             lifetime: nst.lifetime_hint,
+            ticket_len: nst.ticket.len(),
+            // TLS 1.2 has one ticket per handshake (RFC 5077 §3.3).
+            index: Some(1),
+            count: Some(1),
         });
         self.hs.new_ticket = Some(nst);
         Ok(self)
@@ -626,6 +680,8 @@ impl State for ExpectFinished {
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
+        cx.renegotiation
+            .record_finished(Side::Server, &fin.verify_data);
         hs.transcript.add(&msg.bytes);
         if hs.resumed.is_some() {
             send_finished(cx, &mut hs, &self.session)?;
@@ -643,8 +699,9 @@ impl State for ExpectFinished {
             group,
             alpn,
         });
+        cx.renegotiation.complete(&mut cx.negotiated);
         cx.start_traffic()?;
-        Ok(Box::new(Traffic12::new(Side::Client)))
+        Ok(Box::new(Traffic12::client(hs.config, hs.server_name)))
     }
 }
 

@@ -23,6 +23,7 @@ use crate::msgs::{
 use crate::suites::{tls13_suite, Tls13Suite};
 use crate::trace::{ResumptionMechanism, Side, TraceEvent};
 use crate::verify;
+use crate::verify::certinfo::{trace_chain, trace_names};
 use rustls_pki_types::{CertificateDer, ServerName};
 use std::sync::Arc;
 
@@ -226,6 +227,7 @@ impl ExpectServerHello {
             cipher_suite: suite.suite,
             group,
             extensions: sh.extensions.types(),
+            compression_method: sh.compression_method,
         });
 
         // The key schedule starts from the PSK when the server took it.
@@ -435,6 +437,12 @@ impl ExpectCertificate {
         cx.tracer.emit(|| TraceEvent::CertificateRequest {
             from: Side::Server,
             schemes,
+            certificate_types: Vec::new(),
+            ca_names: trace_names(
+                cr.extensions
+                    .certificate_authorities()
+                    .map_or(&[][..], |a| &a[..]),
+            ),
         });
         cx.negotiated.client_auth_requested = true;
         self.client_auth_requested = Some(cr);
@@ -462,6 +470,7 @@ impl ExpectCertificate {
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
             chain: summarize_chain(&chain),
+            certificates: trace_chain(&chain, &*self.hs.config.common.provider),
         });
         let verified =
             verify_server_certificate(cx, &self.hs.config, &self.hs.server_name, &chain)?;
@@ -644,6 +653,7 @@ fn send_client_certificate(
     cx.tracer.emit(|| TraceEvent::Certificate {
         from: Side::Client,
         chain: summarize_chain(chain),
+        certificates: trace_chain(chain, &*config.common.provider),
     });
     if let Some(chosen) = chosen {
         cx.negotiated.client_identity_sent = Some(chosen.index);

@@ -130,6 +130,7 @@ pub(crate) fn handle_client_certificate(
     cx.tracer.emit(|| TraceEvent::Certificate {
         from: Side::Client,
         chain: summarize_chain(&chain),
+        certificates: verify::certinfo::trace_chain(&chain, &*config.common.provider),
     });
     let roots = config.client_auth.roots().ok_or(Error::Internal(
         "client certificate without client authentication",
@@ -139,6 +140,7 @@ pub(crate) fn handle_client_certificate(
         cx.tracer.emit(|| TraceEvent::CertificateCheck {
             check: CertificateCheck::Missing,
             passed: !required,
+            checked: true,
             detail: if required {
                 "the client sent no certificate; one is required".into()
             } else {
@@ -160,6 +162,7 @@ pub(crate) fn handle_client_certificate(
                     cx.tracer.emit(|| TraceEvent::CertificateCheck {
                         check: r.check,
                         passed: r.passed,
+                        checked: r.checked,
                         detail: r.detail.clone(),
                     });
                 }
@@ -171,6 +174,7 @@ pub(crate) fn handle_client_certificate(
                 cx.tracer.emit(|| TraceEvent::CertificateCheck {
                     check: *check,
                     passed: false,
+                    checked: true,
                     detail: detail.clone(),
                 });
             }

@@ -11,9 +11,9 @@ use super::client_auth::{
 };
 use super::kx12::ServerKx;
 use super::tls12::Session12;
-use super::traffic12::Traffic12;
+use super::traffic12::{Binding, RenegotiationState, Traffic12};
 use super::transcript::Transcript;
-use super::{unexpected, verify_finished, HandshakeMessage, State};
+use super::{constant_time_eq, unexpected, verify_finished, HandshakeMessage, State};
 use crate::config::ServerConfig;
 use crate::conn::Common;
 use crate::enums::{
@@ -77,7 +77,8 @@ pub(crate) fn handle_client_hello(
     {
         return Err(Error::InappropriateFallback);
     }
-    // RFC 5746 §3.6: on an initial handshake renegotiation_info must be empty.
+    // RFC 5746 §3.6: on an initial handshake renegotiation_info must be empty; it
+    // or the SCSV tells that the client supports secure renegotiation.
     if ch
         .extensions
         .renegotiation_info()
@@ -87,25 +88,122 @@ pub(crate) fn handle_client_hello(
             "non-empty renegotiation_info on the initial handshake",
         ));
     }
+    cx.renegotiation.secure = ch.extensions.renegotiation_info().is_some()
+        || ch
+            .cipher_suites
+            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
     if let Some(session) = find_session(cx, &config, &ch) {
         return resume_session(cx, config, ch, ch_bytes, session);
     }
-    let choices = choose(&config, &ch)?;
     cx.allow_tls12_records();
     if let Some(name) = ch.extensions.server_name().cloned().flatten() {
         cx.negotiated.server_name = Some(name);
     }
+    full_handshake(cx, config, ch, ch_bytes, None)
+}
+
+/// Renegotiation (RFC 5746 §3.7): a ClientHello on the established TLS 1.2
+/// connection, which `Traffic12` accepted (enabled, peer secure, under the limit).
+/// It must not carry the SCSV, must carry renegotiation_info equal to the client's
+/// last Finished value (constant-time compare; all three are handshake_failure), and
+/// must offer TLS 1.2, which cannot change (RFC 8446 §4.1.2: not even to TLS 1.3).
+/// Then a full handshake under the current keys, never a resumption.
+pub(crate) fn handle_renegotiation_client_hello(
+    cx: &mut Common,
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    ch_bytes: &[u8],
+    initiator: Side,
+) -> Result<Box<dyn State>, Error> {
+    cx.tracer.emit(|| TraceEvent::ClientHello {
+        from: Side::Client,
+        versions: ch
+            .extensions
+            .supported_versions_offer()
+            .cloned()
+            .unwrap_or_else(|| vec![ProtocolVersion::from_wire(ch.legacy_version)]),
+        random: ch.random,
+        session_id: ch.session_id.clone(),
+        cipher_suites: ch.cipher_suites.clone(),
+        extensions: ch.extensions.types(),
+        server_name: ch.extensions.server_name().cloned().flatten(),
+        key_shares: Vec::new(),
+        compression_methods: ch.compression_methods.clone(),
+    });
+    if ch
+        .cipher_suites
+        .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+    {
+        return Err(Error::HandshakeFailure(
+            "renegotiation ClientHello carries the SCSV (RFC 5746 §3.7)",
+        ));
+    }
+    let binding = cx.renegotiation.binding();
+    match ch.extensions.renegotiation_info() {
+        None => {
+            return Err(Error::HandshakeFailure(
+                "renegotiation ClientHello lacks renegotiation_info (RFC 5746 §3.7)",
+            ))
+        }
+        Some(ri) if !constant_time_eq(ri, &binding.client_verify_data) => {
+            return Err(Error::HandshakeFailure(
+                "renegotiation_info does not match the previous handshake (RFC 5746 §3.7)",
+            ))
+        }
+        Some(_) => {}
+    }
+    let offers_tls12 = match ch.extensions.supported_versions_offer() {
+        Some(versions) => versions.contains(&ProtocolVersion::Tls12),
+        None => ch.legacy_version >= ProtocolVersion::Tls12.to_wire(),
+    };
+    if !offers_tls12 {
+        return Err(Error::NoCommonVersion);
+    }
+    if !ch.compression_methods.contains(&0) {
+        return Err(Error::CompressionRefused);
+    }
+    let name = ch.extensions.server_name().cloned().flatten();
+    if name.is_some() && name != cx.negotiated.server_name {
+        return Err(Error::IllegalParameter(
+            "server name changed on renegotiation",
+        ));
+    }
+    cx.renegotiation.begin(initiator);
+    RenegotiationState::forget_last_handshake(&mut cx.negotiated);
+    // The key log names this handshake's master secret by its client random.
+    cx.client_random = ch.random;
+    full_handshake(cx, config, ch, ch_bytes, Some(binding))
+}
+
+/// Steps 2-5, a full handshake: ServerHello, Certificate, ServerKeyExchange,
+/// CertificateRequest?, ServerHelloDone. `renegotiation`: the binding of the
+/// handshake this one renegotiates.
+fn full_handshake(
+    cx: &mut Common,
+    config: Arc<ServerConfig>,
+    ch: ClientHello,
+    ch_bytes: &[u8],
+    renegotiation: Option<Binding>,
+) -> Result<Box<dyn State>, Error> {
+    let choices = choose(&config, &ch, renegotiation.is_some())?;
     let mut transcript = Transcript::new(config.common.provider.hash(choices.suite.prf));
     if config.client_auth.roots().is_some() {
         // The client's CertificateVerify will sign the messages themselves.
         transcript.keep_messages();
     }
     transcript.add(ch_bytes);
+    let renegotiating = renegotiation.is_some();
+    let renegotiation_info = match renegotiation {
+        Some(b) => Some(b.server_hello_info()),
+        None => cx.renegotiation.secure.then(Vec::new),
+    };
     let mut flight = Flight {
         config,
         transcript,
         client_random: ch.random,
         server_random: [0; 32],
+        renegotiation_info,
+        renegotiating,
     };
     flight.send_server_hello(cx, &ch, &choices)?;
     flight.send_certificate(cx)?;
@@ -236,6 +334,8 @@ fn resume_session(
         transcript,
         client_random: ch.random,
         server_random: [0; 32],
+        renegotiation_info: cx.renegotiation.secure.then(Vec::new),
+        renegotiating: false,
     };
     flight.send_server_hello(cx, &ch, &choices)?;
     cx.negotiated.resumed = true;
@@ -276,8 +376,9 @@ fn choose_alpn(config: &ServerConfig, ch: &ClientHello) -> Result<Option<Vec<u8>
     })
 }
 
-/// The suite, group, signature scheme and extensions for this client.
-fn choose(config: &ServerConfig, ch: &ClientHello) -> Result<Choices, Error> {
+/// The suite, group, signature scheme and extensions for this client. Renegotiating,
+/// ALPN is left as the first handshake chose it (OpenSSL does the same).
+fn choose(config: &ServerConfig, ch: &ClientHello, renegotiating: bool) -> Result<Choices, Error> {
     let common = &config.common;
     let our_schemes = config.certified_key.key.schemes();
     let auth = key_authentication(our_schemes);
@@ -352,7 +453,11 @@ fn choose(config: &ServerConfig, ch: &ClientHello) -> Result<Choices, Error> {
     let encrypt_then_mac = common.encrypt_then_mac
         && ch.extensions.has(ExtensionType::EncryptThenMac)
         && matches!(suite.bulk, Bulk::Cbc(_));
-    let alpn = choose_alpn(config, ch)?;
+    let alpn = if renegotiating {
+        None
+    } else {
+        choose_alpn(config, ch)?
+    };
     let group = match suite.kx {
         KeyExchange::Ecdhe => ecdhe_group,
         KeyExchange::Dhe => ffdhe_group,
@@ -388,6 +493,12 @@ struct Flight {
     transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
+    /// The renegotiation_info for our ServerHello: empty on an initial handshake with
+    /// a client that signalled RFC 5746, both Finished values on a renegotiation;
+    /// `None` for a client that did not signal it.
+    renegotiation_info: Option<Vec<u8>>,
+    /// This handshake is a renegotiation.
+    renegotiating: bool,
 }
 
 impl Flight {
@@ -406,16 +517,14 @@ impl Flight {
     ) -> Result<(), Error> {
         let provider = &self.config.common.provider;
         provider.fill_random(&mut self.server_random)?;
-        if self.config.common.supports(ProtocolVersion::Tls13) {
+        // The sentinel guards the choice of version; a renegotiation has none to
+        // guard: it keeps the version chosen before (RFC 8446 §4.1.2).
+        if self.config.common.supports(ProtocolVersion::Tls13) && !self.renegotiating {
             self.server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
         }
         let mut ext = Extensions::default();
-        let secure_renegotiation = ch.extensions.renegotiation_info().is_some()
-            || ch
-                .cipher_suites
-                .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
-        if secure_renegotiation {
-            ext.push(Extension::RenegotiationInfo(Vec::new()));
+        if let Some(ri) = &self.renegotiation_info {
+            ext.push(Extension::RenegotiationInfo(ri.clone()));
         }
         if c.extended_master_secret {
             ext.push(Extension::ExtendedMasterSecret);
@@ -452,7 +561,9 @@ impl Flight {
         cx.negotiated.version = Some(ProtocolVersion::Tls12);
         cx.negotiated.cipher_suite = Some(c.suite.suite);
         cx.negotiated.group = c.group;
-        cx.negotiated.alpn = c.alpn.clone();
+        if !self.renegotiating {
+            cx.negotiated.alpn = c.alpn.clone();
+        }
         cx.tracer.emit(|| TraceEvent::ServerHello {
             from: Side::Server,
             version: ProtocolVersion::Tls12,
@@ -461,6 +572,7 @@ impl Flight {
             cipher_suite: c.suite.suite,
             group: c.group,
             extensions: sh.extensions.types(),
+            compression_method: sh.compression_method,
         });
         Ok(())
     }
@@ -472,6 +584,10 @@ impl Flight {
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
             chain: super::client::summarize_chain(&chain),
+            certificates: crate::verify::certinfo::trace_chain(
+                &chain,
+                &*self.config.common.provider,
+            ),
         });
         Ok(())
     }
@@ -536,6 +652,8 @@ impl Flight {
         cx.tracer.emit(|| TraceEvent::CertificateRequest {
             from: Side::Server,
             schemes,
+            certificate_types: request.certificate_types.clone(),
+            ca_names: crate::verify::certinfo::trace_names(&request.authorities),
         });
         Ok(true)
     }
@@ -570,6 +688,7 @@ impl Flight {
         } else {
             ticketer.lifetime_secs()
         };
+        let ticket_len = ticket.len();
         self.send(
             cx,
             &NewSessionTicket12 {
@@ -581,6 +700,9 @@ impl Flight {
         cx.tracer.emit(|| TraceEvent::NewSessionTicket {
             from: Side::Server,
             lifetime: lifetime_hint,
+            ticket_len,
+            index: Some(1),
+            count: Some(1),
         });
         Ok(())
     }
@@ -590,6 +712,7 @@ impl Flight {
         cx.send_change_cipher_spec()?;
         session.install_encrypter(cx)?;
         let verify_data = session.verify_data(Side::Server, self.transcript.current().as_ref());
+        cx.renegotiation.record_finished(Side::Server, &verify_data);
         self.send(
             cx,
             &Finished {
@@ -825,6 +948,13 @@ impl State for ExpectFinished {
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
+        cx.renegotiation
+            .record_finished(Side::Client, &fin.verify_data);
+        if flight.renegotiating {
+            // Who the client is now is what this handshake proved, nothing older.
+            cx.negotiated.peer_certificates.clear();
+            cx.negotiated.client_identity_verified = false;
+        }
         self.identity.publish(&mut cx.negotiated);
         flight.transcript.add(&msg.bytes);
 
@@ -853,8 +983,9 @@ impl State for ExpectFinished {
             group,
             alpn,
         });
+        cx.renegotiation.complete(&mut cx.negotiated);
         cx.start_traffic()?;
-        Ok(Box::new(Traffic12::new(Side::Server)))
+        Ok(Box::new(Traffic12::server(flight.config)))
     }
 }
 

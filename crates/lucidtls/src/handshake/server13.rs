@@ -31,6 +31,7 @@ use crate::session::Ticketer;
 use crate::suites::{tls13_suite, Tls13Suite};
 use crate::trace::{ResumptionMechanism, Side, TraceEvent};
 use crate::verify;
+use crate::verify::certinfo::{trace_chain, trace_names};
 use rustls_pki_types::CertificateDer;
 use std::sync::Arc;
 
@@ -112,6 +113,7 @@ impl State for ExpectClientHello {
                 .key_share_offer()
                 .map(|k| k.iter().map(|e| e.group).collect())
                 .unwrap_or_default(),
+            compression_methods: ch.compression_methods.clone(),
         });
         (*self).handle_client_hello(cx, ch, &msg.bytes)
     }
@@ -585,6 +587,7 @@ fn send_server_hello(
         cipher_suite: choices.suite.suite,
         group,
         extensions: sh.extensions.types(),
+        compression_method: sh.compression_method,
     });
     if let Some(group) = group {
         cx.tracer.emit(|| TraceEvent::KeyExchange { group });
@@ -703,17 +706,24 @@ impl ServerFlight {
         if !authorities.is_empty() {
             extensions.push(Extension::CertificateAuthorities(authorities));
         }
-        let bytes = CertificateRequest13 {
+        let request = CertificateRequest13 {
             context: Vec::new(),
             extensions,
-        }
-        .encode();
+        };
+        let bytes = request.encode();
         self.transcript.add(&bytes);
         cx.send_handshake(&bytes)?;
         cx.negotiated.client_auth_requested = true;
         cx.tracer.emit(|| TraceEvent::CertificateRequest {
             from: Side::Server,
             schemes,
+            certificate_types: Vec::new(),
+            ca_names: trace_names(
+                request
+                    .extensions
+                    .certificate_authorities()
+                    .map_or(&[][..], |a| &a[..]),
+            ),
         });
         self.client_auth_requested = true;
         Ok(())
@@ -728,6 +738,7 @@ impl ServerFlight {
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
             chain: super::client::summarize_chain(chain),
+            certificates: trace_chain(chain, &*self.config.common.provider),
         });
         Ok(())
     }
@@ -1031,6 +1042,9 @@ fn send_new_session_tickets(
         cx.tracer.emit(|| TraceEvent::NewSessionTicket {
             from: Side::Server,
             lifetime,
+            ticket_len: nst.ticket.len(),
+            index: u32::try_from(n + 1).ok(),
+            count: u32::try_from(config.tls13_tickets).ok(),
         });
     }
     Ok(())

@@ -2,7 +2,7 @@
 //! record protection, and Finished values (RFC 5246 §7.4.9, §8.1; RFC 7627).
 
 use crate::conn::Common;
-use crate::crypto::{CryptoProvider, Secret};
+use crate::crypto::{CryptoProvider, HmacKey, Secret};
 use crate::error::Error;
 use crate::keys::tls12::{self, KeyBlock};
 use crate::record::{
@@ -23,6 +23,9 @@ pub(crate) struct Session12 {
     pub encrypt_then_mac: bool,
     /// Derived once, on first use, for both directions.
     key_block: OnceLock<KeyBlock>,
+    /// The master secret as an HMAC key, prepared once for the key block and both
+    /// Finished values.
+    master_key: OnceLock<Box<dyn HmacKey>>,
 }
 
 impl Session12 {
@@ -54,6 +57,7 @@ impl Session12 {
             master_secret,
             encrypt_then_mac,
             key_block: OnceLock::new(),
+            master_key: OnceLock::new(),
         }
     }
 
@@ -77,7 +81,16 @@ impl Session12 {
             master_secret,
             encrypt_then_mac,
             key_block: OnceLock::new(),
+            master_key: OnceLock::new(),
         }
+    }
+
+    fn master_key(&self) -> &dyn HmacKey {
+        &**self.master_key.get_or_init(|| {
+            self.provider
+                .hash(self.suite.prf)
+                .hmac_key(self.master_secret.expose())
+        })
     }
 
     fn key_block(&self) -> KeyBlock {
@@ -89,10 +102,8 @@ impl Session12 {
             ),
             Bulk::Cbc(alg) => (alg.mac_len(), alg.enc_key_len(), 0),
         };
-        let hash = self.provider.hash(self.suite.prf);
-        KeyBlock::derive(
-            hash,
-            &self.master_secret,
+        KeyBlock::derive_with_key(
+            self.master_key(),
             &self.server_random,
             &self.client_random,
             mac,
@@ -102,19 +113,11 @@ impl Session12 {
     }
 
     /// The key block's keys for what `writer` sends: (MAC key, key, IV).
-    fn keys_of(&self, writer: Side) -> (Secret, Secret, Secret) {
+    fn keys_of(&self, writer: Side) -> (&Secret, &Secret, &Secret) {
         let kb = self.key_block.get_or_init(|| self.key_block());
         match writer {
-            Side::Client => (
-                kb.client_mac_key.clone(),
-                kb.client_key.clone(),
-                kb.client_iv.clone(),
-            ),
-            Side::Server => (
-                kb.server_mac_key.clone(),
-                kb.server_key.clone(),
-                kb.server_iv.clone(),
-            ),
+            Side::Client => (&kb.client_mac_key, &kb.client_key, &kb.client_iv),
+            Side::Server => (&kb.server_mac_key, &kb.server_key, &kb.server_iv),
         }
     }
 
@@ -128,7 +131,7 @@ impl Session12 {
                 Tls12AeadKind::for_algorithm(alg),
             )?),
             Bulk::Cbc(alg) => Box::new(Tls12CbcEncrypter::new(
-                self.cbc_key(alg, &key, &mac_key)?,
+                self.cbc_key(alg, key, mac_key)?,
                 alg,
                 self.encrypt_then_mac,
                 self.provider.clone(),
@@ -150,7 +153,7 @@ impl Session12 {
                 Tls12AeadKind::for_algorithm(alg),
             )?),
             Bulk::Cbc(alg) => Box::new(Tls12CbcDecrypter::new(
-                self.cbc_key(alg, &key, &mac_key)?,
+                self.cbc_key(alg, key, mac_key)?,
                 alg,
                 self.encrypt_then_mac,
             )),
@@ -198,11 +201,6 @@ impl Session12 {
             Side::Client => tls12::CLIENT_FINISHED_LABEL,
             Side::Server => tls12::SERVER_FINISHED_LABEL,
         };
-        tls12::finished_verify_data(
-            self.provider.hash(self.suite.prf),
-            &self.master_secret,
-            label,
-            handshake_hash,
-        )
+        tls12::finished_verify_data_with_key(self.master_key(), label, handshake_hash)
     }
 }

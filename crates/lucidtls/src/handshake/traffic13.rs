@@ -36,6 +36,8 @@ pub(crate) struct Traffic13 {
     receiving: TrafficSecret,
     /// Client: where tickets go.
     tickets: Option<TicketSink>,
+    /// Client: NewSessionTickets received so far, for the trace.
+    tickets_received: u32,
 }
 
 impl Traffic13 {
@@ -57,6 +59,7 @@ impl Traffic13 {
             sending,
             receiving,
             tickets: None,
+            tickets_received: 0,
         }
     }
 
@@ -112,7 +115,7 @@ impl Traffic13 {
     /// HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce,
     /// Hash.length) (RFC 8446 §4.6.1); ticket and PSK go to the session store.
     fn handle_new_session_ticket(
-        self: Box<Self>,
+        mut self: Box<Self>,
         cx: &mut Common,
         msg: HandshakeMessage,
     ) -> Result<Box<dyn State>, Error> {
@@ -121,9 +124,14 @@ impl Traffic13 {
             return Err(Error::IllegalParameter("ticket lifetime over seven days"));
         }
         cx.count_idle_message()?;
+        self.tickets_received = self.tickets_received.saturating_add(1);
+        let index = self.tickets_received;
         cx.tracer.emit(|| TraceEvent::NewSessionTicket {
             from: Side::Server,
             lifetime: ticket.lifetime,
+            ticket_len: ticket.ticket.len(),
+            index: Some(index),
+            count: None,
         });
         if let Some(sink) = &self.tickets {
             self.store_ticket(sink, ticket);

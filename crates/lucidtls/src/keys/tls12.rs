@@ -6,7 +6,7 @@
 //! bytes can go to the key log and the tests; the hash is the cipher suite's PRF hash
 //! (SHA-256, or SHA-384 for `_SHA384` suites).
 
-use crate::crypto::{sign_lists, Digest, Hash, Secret};
+use crate::crypto::{sign_lists, Digest, Hash, HmacKey, Secret};
 use crate::error::Error;
 
 /// Length of a TLS 1.2 master secret.
@@ -31,12 +31,18 @@ pub const SERVER_FINISHED_LABEL: &[u8] = b"server finished";
 ///
 /// The secret is prepared once ([`Hash::hmac_key`]) for all the HMACs of the call.
 pub fn prf(hash: &dyn Hash, secret: &[u8], label: &[u8], seed: &[&[u8]], len: usize) -> Secret {
-    let key = hash.hmac_key(secret);
+    prf_with_key(&*hash.hmac_key(secret), label, seed, len)
+}
+
+/// [`prf`] with the secret already prepared as an HMAC key, for a secret that feeds
+/// several PRF calls: a session's master secret gives the key block and both
+/// Finished values, so it is keyed once per connection rather than once per call.
+pub fn prf_with_key(key: &dyn HmacKey, label: &[u8], seed: &[&[u8]], len: usize) -> Secret {
     let mut out = Vec::with_capacity(len);
     // A(1) = HMAC(secret, A(0)), A(0) = label || seed.
-    let mut a: Digest = sign_lists(&*key, &[&[label], seed]);
+    let mut a: Digest = sign_lists(key, &[&[label], seed]);
     while out.len() < len {
-        let block = sign_lists(&*key, &[&[a.as_ref(), label], seed]);
+        let block = sign_lists(key, &[&[a.as_ref(), label], seed]);
         let bytes = block.as_ref();
         out.extend_from_slice(bytes.get(..len - out.len()).unwrap_or(bytes));
         if out.len() < len {
@@ -140,6 +146,26 @@ impl KeyBlock {
         Self::cut(block.expose(), mac_key_len, enc_key_len, fixed_iv_len)
     }
 
+    /// As [`KeyBlock::derive`], with the master secret prepared as an HMAC key (see
+    /// [`prf_with_key`]).
+    pub fn derive_with_key(
+        master_key: &dyn HmacKey,
+        server_random: &[u8; 32],
+        client_random: &[u8; 32],
+        mac_key_len: usize,
+        enc_key_len: usize,
+        fixed_iv_len: usize,
+    ) -> Self {
+        let len = Self::len_for(mac_key_len, enc_key_len, fixed_iv_len);
+        let block = prf_with_key(
+            master_key,
+            b"key expansion",
+            &[server_random, client_random],
+            len,
+        );
+        Self::cut(block.expose(), mac_key_len, enc_key_len, fixed_iv_len)
+    }
+
     /// Splits a key block into its parts. A block shorter than
     /// [`KeyBlock::len_for`] is [`Error::Internal`] (our bug); extra bytes are ignored.
     pub fn split(
@@ -188,13 +214,21 @@ pub fn finished_verify_data(
     label: &[u8],
     handshake_hash: &[u8],
 ) -> [u8; VERIFY_DATA_LEN] {
-    let out = prf(
-        hash,
-        master_secret.expose(),
+    finished_verify_data_with_key(
+        &*hash.hmac_key(master_secret.expose()),
         label,
-        &[handshake_hash],
-        VERIFY_DATA_LEN,
-    );
+        handshake_hash,
+    )
+}
+
+/// As [`finished_verify_data`], with the master secret prepared as an HMAC key (see
+/// [`prf_with_key`]).
+pub fn finished_verify_data_with_key(
+    master_key: &dyn HmacKey,
+    label: &[u8],
+    handshake_hash: &[u8],
+) -> [u8; VERIFY_DATA_LEN] {
+    let out = prf_with_key(master_key, label, &[handshake_hash], VERIFY_DATA_LEN);
     let mut verify_data = [0u8; VERIFY_DATA_LEN];
     verify_data.copy_from_slice(out.expose());
     verify_data
@@ -421,6 +455,12 @@ mod tests {
             assert_eq!(kb.server_key.expose(), &want[16..32]);
             assert_eq!(kb.client_iv.expose(), &want[32..36]);
             assert_eq!(kb.server_iv.expose(), &want[36..40]);
+
+            // The same from a prepared key, which stays usable for further calls.
+            let key = e.hash.hmac_key(ms.expose());
+            assert_eq!(KeyBlock::derive_with_key(&*key, &sr, &cr, 0, 16, 4), kb);
+            let cbc = KeyBlock::derive_with_key(&*key, &sr, &cr, 32, 16, 16);
+            assert_eq!(cbc, KeyBlock::split(&block, 32, 16, 16).unwrap());
         }
     }
 
@@ -444,6 +484,11 @@ mod tests {
             let s = finished_verify_data(&e.hash, &ms, SERVER_FINISHED_LABEL, th.as_ref());
             assert_eq!(c.to_vec(), unhex(e.client_finished), "{:?}", e.hash);
             assert_eq!(s.to_vec(), unhex(e.server_finished), "{:?}", e.hash);
+            let key = e.hash.hmac_key(ms.expose());
+            for (label, want) in [(CLIENT_FINISHED_LABEL, c), (SERVER_FINISHED_LABEL, s)] {
+                let got = finished_verify_data_with_key(&*key, label, th.as_ref());
+                assert_eq!(got, want, "{:?}", e.hash);
+            }
         }
     }
 

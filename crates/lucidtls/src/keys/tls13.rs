@@ -2,7 +2,9 @@
 //! [`EarlySecret`] → [`HandshakeSecret`] → [`MasterSecret`]. Each stage can only be
 //! built from the one before, so the order of the RFC is enforced by the compiler.
 
-use crate::crypto::{hkdf_expand_label, hkdf_extract, Digest, Hash, Secret, SharedSecret};
+use crate::crypto::{
+    hkdf_expand_label, hkdf_extract, sign_lists, Digest, Hash, HmacKey, Secret, SharedSecret,
+};
 use crate::enums::AeadAlgorithm;
 
 /// Derive-Secret(secret, label, transcript_hash) (RFC 8446 §7.1).
@@ -21,21 +23,140 @@ fn derived(hash: &dyn Hash, secret: &Secret) -> Secret {
     derive_secret(hash, secret, b"derived", &empty)
 }
 
+/// What the schedule computes the same way in every handshake without a PSK, for one
+/// hash implementation: Hash(""), the early secret HKDF-Extract(0, 0) and its
+/// "derived" salt. Public values, not secrets.
+#[derive(Clone)]
+struct Constants {
+    hash: &'static dyn Hash,
+    empty: Digest,
+    early: Secret,
+    salt: Secret,
+}
+
+/// [`Constants`] for `hash`, computed on first use and kept for the process: a few
+/// HMACs and a hash less per handshake. Kept per hash implementation (the same
+/// `&'static` object), so a provider is only ever given its own results.
+fn constants(hash: &'static dyn Hash) -> Constants {
+    /// Bounded: providers are few; more than this are computed every time.
+    const MAX_CACHED: usize = 8;
+    static CACHE: std::sync::Mutex<Vec<Constants>> = std::sync::Mutex::new(Vec::new());
+    let cached = CACHE
+        .lock()
+        .ok()
+        .and_then(|cache| cache.iter().find(|c| core::ptr::eq(c.hash, hash)).cloned());
+    if let Some(c) = cached {
+        return c;
+    }
+    let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
+    let zeros = zeros
+        .get(..hash.algorithm().output_len())
+        .unwrap_or_default();
+    let early = hkdf_extract(hash, zeros, zeros);
+    let empty = hash.hash(&[]);
+    let salt = derive_secret(hash, &early, b"derived", &empty);
+    let c = Constants {
+        hash,
+        empty,
+        early,
+        salt,
+    };
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() < MAX_CACHED {
+            cache.push(c.clone());
+        }
+    }
+    c
+}
+
+/// A secret that feeds several expansions, with its HMAC key prepared once
+/// ([`Hash::hmac_key`]): the handshake secret gives both handshake traffic secrets and
+/// the master secret's salt, the master secret both application traffic secrets and
+/// the exporter and resumption secrets.
+struct KeyedSecret {
+    hash: &'static dyn Hash,
+    secret: Secret,
+    key: Box<dyn HmacKey>,
+}
+
+impl KeyedSecret {
+    fn new(hash: &'static dyn Hash, secret: Secret) -> Self {
+        let key = hash.hmac_key(secret.expose());
+        Self { hash, secret, key }
+    }
+
+    /// HKDF-Expand-Label(secret, label, context, len) with the prepared key.
+    fn expand_label(&self, label: &[u8], context: &[u8], len: usize) -> Secret {
+        expand_label_with(self.hash, &self.secret, &*self.key, label, context, len)
+    }
+
+    /// Derive-Secret(secret, label, transcript_hash) with the prepared key.
+    fn derive_secret(&self, label: &[u8], transcript: &Digest) -> Secret {
+        let len = self.hash.algorithm().output_len();
+        self.expand_label(label, transcript.as_ref(), len)
+    }
+}
+
+/// HKDF-Expand-Label with `key`, the HMAC key prepared from `secret`. Every expansion
+/// of the TLS 1.3 key schedule fits one output block, T(1) = HMAC(secret, info ||
+/// 0x01); a longer one goes the general way.
+fn expand_label_with(
+    hash: &dyn Hash,
+    secret: &Secret,
+    key: &dyn HmacKey,
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Secret {
+    const PREFIX: &[u8] = b"tls13 ";
+    let (Ok(length), Ok(label_len), Ok(context_len)) = (
+        u16::try_from(len),
+        u8::try_from(PREFIX.len() + label.len()),
+        u8::try_from(context.len()),
+    ) else {
+        return hkdf_expand_label(hash, secret.expose(), label, context, len);
+    };
+    if len > hash.algorithm().output_len() {
+        return hkdf_expand_label(hash, secret.expose(), label, context, len);
+    }
+    let info: [&[u8]; 7] = [
+        &length.to_be_bytes(),
+        &[label_len],
+        PREFIX,
+        label,
+        &[context_len],
+        context,
+        &[1],
+    ];
+    let block = sign_lists(key, &[&info]);
+    Secret::from_slice(block.as_ref().get(..len).unwrap_or_default())
+}
+
 /// The first stage: HKDF-Extract(0, PSK or zeros).
 pub struct EarlySecret {
     hash: &'static dyn Hash,
     secret: Secret,
+    /// The "derived" salt for the next stage, when already known (no PSK).
+    salt: Option<Secret>,
 }
 
 impl EarlySecret {
     /// Starts the schedule, with a resumption PSK or none.
     pub fn new(hash: &'static dyn Hash, psk: Option<&[u8]>) -> Self {
+        let Some(psk) = psk else {
+            let c = constants(hash);
+            return Self {
+                hash,
+                secret: c.early,
+                salt: Some(c.salt),
+            };
+        };
         let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
         let len = hash.algorithm().output_len();
-        let ikm = psk.unwrap_or(&zeros[..len]);
         Self {
             hash,
-            secret: hkdf_extract(hash, &zeros[..len], ikm),
+            secret: hkdf_extract(hash, zeros.get(..len).unwrap_or_default(), psk),
+            salt: None,
         }
     }
 
@@ -46,7 +167,8 @@ impl EarlySecret {
 
     /// The binder key for resumption ("res binder").
     pub fn resumption_binder_key(&self) -> Secret {
-        derive_secret(self.hash, &self.secret, b"res binder", &self.hash.hash(&[]))
+        let empty = constants(self.hash).empty;
+        derive_secret(self.hash, &self.secret, b"res binder", &empty)
     }
 
     /// A PSK binder (RFC 8446 §4.2.11.2): HMAC(finished_key(binder_key), hash), where
@@ -61,11 +183,14 @@ impl EarlySecret {
 
     /// Mixes in the (EC)DHE shared secret: the handshake secret.
     pub fn into_handshake(self, shared: &SharedSecret) -> HandshakeSecret {
-        let salt = derived(self.hash, &self.secret);
-        HandshakeSecret {
-            hash: self.hash,
-            secret: hkdf_extract(self.hash, salt.expose(), shared.expose()),
-        }
+        let salt = match self.salt {
+            Some(salt) => salt,
+            None => derived(self.hash, &self.secret),
+        };
+        HandshakeSecret(KeyedSecret::new(
+            self.hash,
+            hkdf_extract(self.hash, salt.expose(), shared.expose()),
+        ))
     }
 
     /// For a PSK-only handshake: no (EC)DHE input (zeros).
@@ -75,102 +200,83 @@ impl EarlySecret {
     }
 }
 
-/// The second stage, after (EC)DHE.
-pub struct HandshakeSecret {
-    hash: &'static dyn Hash,
-    secret: Secret,
-}
+/// The second stage, after (EC)DHE. Its HMAC key is prepared once for the three
+/// secrets derived from it.
+pub struct HandshakeSecret(KeyedSecret);
 
 impl HandshakeSecret {
     /// The raw handshake secret (known-answer tests).
     pub fn secret(&self) -> &Secret {
-        &self.secret
+        &self.0.secret
     }
 
     /// client_handshake_traffic_secret, from the hash of ClientHello..ServerHello.
     pub fn client_traffic(&self, hello_hash: &Digest) -> TrafficSecret {
         TrafficSecret::new(
-            self.hash,
-            derive_secret(self.hash, &self.secret, b"c hs traffic", hello_hash),
+            self.0.hash,
+            self.0.derive_secret(b"c hs traffic", hello_hash),
         )
     }
 
     /// server_handshake_traffic_secret, from the hash of ClientHello..ServerHello.
     pub fn server_traffic(&self, hello_hash: &Digest) -> TrafficSecret {
         TrafficSecret::new(
-            self.hash,
-            derive_secret(self.hash, &self.secret, b"s hs traffic", hello_hash),
+            self.0.hash,
+            self.0.derive_secret(b"s hs traffic", hello_hash),
         )
     }
 
     /// The master secret: HKDF-Extract(Derive-Secret(hs, "derived", ""), 0).
     pub fn into_master(self) -> MasterSecret {
-        let salt = derived(self.hash, &self.secret);
+        let hash = self.0.hash;
+        let salt = self.0.derive_secret(b"derived", &constants(hash).empty);
         let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
-        let len = self.hash.algorithm().output_len();
-        MasterSecret {
-            hash: self.hash,
-            secret: hkdf_extract(self.hash, salt.expose(), &zeros[..len]),
-        }
+        let len = hash.algorithm().output_len();
+        MasterSecret(KeyedSecret::new(
+            hash,
+            hkdf_extract(hash, salt.expose(), zeros.get(..len).unwrap_or_default()),
+        ))
     }
 }
 
-/// The last stage: application traffic, exporter and resumption secrets.
-pub struct MasterSecret {
-    hash: &'static dyn Hash,
-    secret: Secret,
-}
+/// The last stage: application traffic, exporter and resumption secrets. Its HMAC key
+/// is prepared once for all of them.
+pub struct MasterSecret(KeyedSecret);
 
 impl MasterSecret {
     /// The raw master secret (known-answer tests).
     pub fn secret(&self) -> &Secret {
-        &self.secret
+        &self.0.secret
     }
 
     /// client_application_traffic_secret_0, from the hash through server Finished.
     pub fn client_traffic(&self, hash_through_server_finished: &Digest) -> TrafficSecret {
         TrafficSecret::new(
-            self.hash,
-            derive_secret(
-                self.hash,
-                &self.secret,
-                b"c ap traffic",
-                hash_through_server_finished,
-            ),
+            self.0.hash,
+            self.0
+                .derive_secret(b"c ap traffic", hash_through_server_finished),
         )
     }
 
     /// server_application_traffic_secret_0, from the hash through server Finished.
     pub fn server_traffic(&self, hash_through_server_finished: &Digest) -> TrafficSecret {
         TrafficSecret::new(
-            self.hash,
-            derive_secret(
-                self.hash,
-                &self.secret,
-                b"s ap traffic",
-                hash_through_server_finished,
-            ),
+            self.0.hash,
+            self.0
+                .derive_secret(b"s ap traffic", hash_through_server_finished),
         )
     }
 
     /// exporter_master_secret, from the hash through server Finished.
     pub fn exporter(&self, hash_through_server_finished: &Digest) -> Secret {
-        derive_secret(
-            self.hash,
-            &self.secret,
-            b"exp master",
-            hash_through_server_finished,
-        )
+        self.0
+            .derive_secret(b"exp master", hash_through_server_finished)
     }
 
     /// resumption_master_secret, from the hash through client Finished.
     pub fn resumption(&self, hash_through_client_finished: &Digest) -> Secret {
-        derive_secret(
-            self.hash,
-            &self.secret,
-            b"res master",
-            hash_through_client_finished,
-        )
+        self.0
+            .derive_secret(b"res master", hash_through_client_finished)
     }
 }
 
@@ -211,10 +317,12 @@ impl TrafficSecret {
         &self.secret
     }
 
-    /// The record key and IV (RFC 8446 §7.3).
+    /// The record key and IV (RFC 8446 §7.3), with the secret keyed once for both.
     pub fn keys(&self, aead: AeadAlgorithm) -> TrafficKeys {
-        let key = hkdf_expand_label(self.hash, self.secret.expose(), b"key", &[], aead.key_len());
-        let iv_bytes = hkdf_expand_label(self.hash, self.secret.expose(), b"iv", &[], 12);
+        let hmac = self.hash.hmac_key(self.secret.expose());
+        let (hash, secret) = (self.hash, &self.secret);
+        let key = expand_label_with(hash, secret, &*hmac, b"key", &[], aead.key_len());
+        let iv_bytes = expand_label_with(hash, secret, &*hmac, b"iv", &[], 12);
         let mut iv = [0u8; 12];
         iv.copy_from_slice(iv_bytes.expose());
         TrafficKeys { key, iv }
@@ -239,5 +347,97 @@ impl TrafficSecret {
             self.hash,
             hkdf_expand_label(self.hash, self.secret.expose(), b"traffic upd", &[], len),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::HashContext;
+    use crate::enums::HashAlgorithm;
+
+    /// TEST ONLY, NOT A HASH: a keyed checksum standing in for a provider's hash, so
+    /// that two "providers" give different results for the same algorithm.
+    #[derive(Debug)]
+    struct Toy(u8);
+
+    struct ToyContext(u8, Vec<u8>);
+
+    impl HashContext for ToyContext {
+        fn update(&mut self, data: &[u8]) {
+            self.1.extend_from_slice(data);
+        }
+        fn current(&self) -> Digest {
+            let mut out = [self.0; 32];
+            for (i, b) in self.1.iter().enumerate() {
+                out[i % 32] = out[i % 32].rotate_left(3) ^ b;
+            }
+            Digest::new(&out)
+        }
+        fn fork(&self) -> Box<dyn HashContext> {
+            Box::new(ToyContext(self.0, self.1.clone()))
+        }
+    }
+
+    impl Hash for Toy {
+        fn algorithm(&self) -> HashAlgorithm {
+            HashAlgorithm::Sha256
+        }
+        fn start(&self) -> Box<dyn HashContext> {
+            Box::new(ToyContext(self.0, Vec::new()))
+        }
+        fn hmac(&self, key: &[u8], parts: &[&[u8]]) -> Digest {
+            let mut ctx = self.start();
+            ctx.update(key);
+            for p in parts {
+                ctx.update(p);
+            }
+            ctx.current()
+        }
+    }
+
+    static A: Toy = Toy(1);
+    static B: Toy = Toy(2);
+
+    fn fresh(hash: &'static dyn Hash) -> (Secret, Secret) {
+        let zeros = [0u8; 32];
+        let early = hkdf_extract(hash, &zeros, &zeros);
+        let salt = derived(hash, &early);
+        (early, salt)
+    }
+
+    #[test]
+    fn psk_less_constants_are_per_hash_and_match_the_schedule() {
+        for _ in 0..2 {
+            for hash in [&A as &'static dyn Hash, &B] {
+                let (early, salt) = fresh(hash);
+                let e = EarlySecret::new(hash, None);
+                assert!(e.secret() == &early);
+                assert!(e.salt.as_ref() == Some(&salt));
+                assert_eq!(constants(hash).empty, hash.hash(&[]));
+            }
+        }
+        assert!(fresh(&A).0 != fresh(&B).0, "the toy hashes differ");
+        // With a PSK nothing is taken from the cache.
+        let e = EarlySecret::new(&A, Some(&[7; 32]));
+        assert!(e.salt.is_none());
+        assert!(e.secret() != &fresh(&A).0);
+    }
+
+    #[test]
+    fn keyed_expansion_matches_hkdf_expand_label() {
+        let secret = Secret::new((0..32).collect());
+        let keyed = KeyedSecret::new(&A, secret.clone());
+        for (label, context, len) in [
+            (&b"key"[..], &b""[..], 16),
+            (b"iv", b"", 12),
+            (b"c hs traffic", &[9; 32], 32),
+            (b"long", b"", 40), // longer than one block: the general way
+        ] {
+            assert!(
+                keyed.expand_label(label, context, len)
+                    == hkdf_expand_label(&A, secret.expose(), label, context, len)
+            );
+        }
     }
 }

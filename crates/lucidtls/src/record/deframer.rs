@@ -3,6 +3,12 @@
 use super::{OpaqueRecord, HEADER_LEN, MAX_CIPHERTEXT_TLS13};
 use crate::enums::ContentType;
 use crate::error::Error;
+use std::collections::VecDeque;
+
+/// How far [`RecordDeframer::read_from`] reads past the end of the record it is filling,
+/// so that one read call usually also brings the next record's header (the overshoot
+/// is copied into the next record; at most this many bytes).
+const READ_AHEAD: usize = 2048;
 
 /// Cuts the incoming byte stream into [`OpaqueRecord`]s.
 ///
@@ -17,29 +23,58 @@ use crate::error::Error;
 /// - the length must not exceed [`RecordDeframer::max_record_len`] (by default
 ///   [`MAX_CIPHERTEXT_TLS13`]), otherwise [`Error::RecordOverflow`].
 ///
-/// The buffer never holds more than one maximum-size record plus its header:
-/// [`RecordDeframer::push`] takes only what fits, and the caller pops records to make
-/// room. Whenever the buffer is full, [`RecordDeframer::pop`] yields a record or an error,
-/// so a caller that alternates push and pop always makes progress.
+/// Records are assembled where they will be decrypted: once a header is complete, the
+/// payload bytes go straight into that record's own buffer (copied once from the
+/// caller's slice by [`RecordDeframer::push`], or read into it by
+/// [`RecordDeframer::read_from`]), and [`RecordDeframer::pop`] hands the buffer out
+/// without copying. Give buffers back with [`RecordDeframer::recycle`] once read, and
+/// a later record reuses one instead of allocating.
 ///
-/// Each popped record's payload is copied into a buffer of its own, so that it can be
-/// decrypted in place and handed on. Give buffers back with
-/// [`RecordDeframer::recycle`] once read, and the next record reuses one instead of
-/// allocating.
+/// The deframer never holds more than one maximum-size record plus its header
+/// (complete records not yet popped included): [`RecordDeframer::push`] takes only what
+/// fits, and the caller pops records to make room. Whenever the buffer is full,
+/// [`RecordDeframer::pop`] yields a record or an error, so a caller that alternates
+/// push and pop always makes progress.
 ///
-/// Errors are fatal for the connection; once `pop` fails it keeps failing.
+/// Errors are fatal for the connection: bytes after a bad header are taken and
+/// discarded (so that a caller feeding the rest never stalls), and once `pop` fails
+/// (after the records before the bad header) it keeps failing.
 #[derive(Debug)]
 pub struct RecordDeframer {
-    /// Buffered bytes; the unread ones are `buf[start..]`.
-    buf: Vec<u8>,
-    /// Offset of the first unread byte in `buf`.
-    start: usize,
+    /// The header of the next record, as far as it has arrived.
+    header: [u8; HEADER_LEN],
+    /// How many bytes of `header` have arrived.
+    header_len: usize,
+    /// The record whose payload is arriving.
+    partial: Option<Partial>,
+    /// Complete records, not yet popped.
+    ready: Option<OpaqueRecord>,
+    /// Further complete records, when several arrived at once (a handshake flight).
+    /// Freed once empty, so that an idle connection holds no queue.
+    more: VecDeque<OpaqueRecord>,
+    /// Bytes held, headers included: ready records, the partial record and header.
+    held: usize,
     /// Largest accepted record payload length.
     max_record_len: usize,
-    /// Whether a record was already popped (the SSLv2 guard only applies before).
+    /// Whether a record header was complete already (the SSLv2 guard only applies before).
     seen_record: bool,
+    /// The error for a bad header; returned by `pop` once the records before it are out.
+    error: Option<Error>,
     /// A buffer handed back by [`RecordDeframer::recycle`], for the next payload.
     spare: Vec<u8>,
+}
+
+/// A record whose header is complete and whose payload is arriving.
+#[derive(Debug)]
+struct Partial {
+    typ: ContentType,
+    version: u16,
+    /// The payload length from the header.
+    len: usize,
+    /// `len` bytes (or more, while `read_from` reads ahead); the first `filled` are
+    /// received, the rest are stale bytes of a recycled buffer or zeros.
+    payload: Vec<u8>,
+    filled: usize,
 }
 
 impl Default for RecordDeframer {
@@ -52,10 +87,15 @@ impl RecordDeframer {
     /// A deframer accepting records up to [`MAX_CIPHERTEXT_TLS13`] bytes of payload.
     pub fn new() -> Self {
         Self {
-            buf: Vec::new(),
-            start: 0,
+            header: [0; HEADER_LEN],
+            header_len: 0,
+            partial: None,
+            ready: None,
+            more: VecDeque::new(),
+            held: 0,
             max_record_len: MAX_CIPHERTEXT_TLS13,
             seen_record: false,
+            error: None,
             spare: Vec::new(),
         }
     }
@@ -78,110 +118,192 @@ impl RecordDeframer {
 
     /// Number of buffered bytes not yet returned as records.
     pub fn buffered_len(&self) -> usize {
-        self.buf.len() - self.start
+        self.held
     }
 
     /// Whether no bytes are buffered.
     pub fn is_empty(&self) -> bool {
-        self.buffered_len() == 0
+        self.held == 0
     }
 
     /// How many bytes [`RecordDeframer::push`] would accept right now.
     pub fn space(&self) -> usize {
-        self.capacity().saturating_sub(self.buffered_len())
+        self.capacity().saturating_sub(self.held)
     }
 
-    /// Appends as many bytes of `data` as fit and returns how many were taken. The
-    /// caller keeps the rest and pushes it again after popping records.
+    /// Takes as many bytes of `data` as fit and returns how many were taken. The
+    /// caller keeps the rest and pushes it again after popping records. Payload bytes
+    /// are copied once, into the buffer their record is decrypted in. After a bad
+    /// header everything is taken and dropped: `pop` reports the error.
     pub fn push(&mut self, data: &[u8]) -> usize {
-        self.compact();
-        let take = self.space().min(data.len());
-        let (now, _later) = data.split_at(take);
-        self.buf.extend_from_slice(now);
-        take
+        let mut taken = 0;
+        while let Some(rest) = data.get(taken..).filter(|r| !r.is_empty()) {
+            if self.error.is_some() {
+                return data.len();
+            }
+            let space = self.space();
+            if space == 0 {
+                break;
+            }
+            let n = match &mut self.partial {
+                Some(p) => {
+                    let n = (p.len - p.filled).min(rest.len()).min(space);
+                    if let (Some(dst), Some(src)) =
+                        (p.payload.get_mut(p.filled..p.filled + n), rest.get(..n))
+                    {
+                        dst.copy_from_slice(src);
+                    }
+                    p.filled += n;
+                    n
+                }
+                None => {
+                    let n = (HEADER_LEN - self.header_len).min(rest.len()).min(space);
+                    if let (Some(dst), Some(src)) = (
+                        self.header.get_mut(self.header_len..self.header_len + n),
+                        rest.get(..n),
+                    ) {
+                        dst.copy_from_slice(src);
+                    }
+                    self.header_len += n;
+                    n
+                }
+            };
+            taken += n;
+            self.held += n;
+            self.advance();
+        }
+        taken
     }
 
-    /// Reads once from `rd` into the free space and returns the number of bytes read;
-    /// `Ok(0)` means end of stream. Fails with [`std::io::ErrorKind::Other`] if there is
-    /// no free space (pop records first).
+    /// Reads once from `rd` and returns the number of bytes read; `Ok(0)` means end of
+    /// stream. Payload bytes are read straight into their record's buffer (and a little
+    /// beyond, to catch the next header in the same call). Fails with
+    /// [`std::io::ErrorKind::Other`] if there is no free space (pop records first).
     pub fn read_from<R: std::io::Read + ?Sized>(&mut self, rd: &mut R) -> std::io::Result<usize> {
-        self.compact();
         let space = self.space();
         if space == 0 {
             return Err(std::io::Error::other(
                 "record buffer full: pop records before reading",
             ));
         }
-        let old_len = self.buf.len();
-        self.buf.resize(old_len + space, 0);
-        let free = self.buf.get_mut(old_len..).unwrap_or_default();
-        let result = rd.read(free);
-        let got = match &result {
-            Ok(n) => (*n).min(space),
-            Err(_) => 0,
+        let Some(p) = &mut self.partial else {
+            // Between records: the header and the start of the payload go through a
+            // small buffer on the stack. (After a bad header the bytes are dropped; the
+            // error comes out of `pop`.)
+            let mut stage = [0u8; READ_AHEAD];
+            let want = space.min(READ_AHEAD);
+            let got = rd.read(stage.get_mut(..want).unwrap_or_default())?;
+            let got = got.min(want);
+            self.push(stage.get(..got).unwrap_or_default());
+            return Ok(got);
         };
-        self.buf.truncate(old_len + got);
-        result
+        let remaining = p.len - p.filled;
+        let want = remaining + space.saturating_sub(remaining).min(READ_AHEAD);
+        let want = want.min(space);
+        if p.payload.len() < p.filled + want {
+            p.payload.resize(p.filled + want, 0);
+        }
+        let free = p
+            .payload
+            .get_mut(p.filled..p.filled + want)
+            .unwrap_or_default();
+        let got = rd.read(free)?.min(want);
+        let own = got.min(remaining);
+        let mut over = [0u8; READ_AHEAD];
+        let extra = got - own;
+        if let (Some(dst), Some(src)) = (
+            over.get_mut(..extra),
+            p.payload.get(p.filled + own..p.filled + got),
+        ) {
+            dst.copy_from_slice(src);
+        }
+        p.filled += own;
+        self.held += own;
+        self.advance();
+        // Bytes read past the record's end start the next one.
+        let pushed = self.push(over.get(..extra).unwrap_or_default());
+        debug_assert_eq!(pushed, extra);
+        Ok(got)
     }
 
     /// Whether the buffered bytes end in an incomplete record. At end of stream this
     /// means the peer truncated the connection mid-record.
     pub fn has_partial(&self) -> bool {
-        let mut rest = self.buf.get(self.start..).unwrap_or_default();
-        loop {
-            match rest {
-                [] => return false,
-                [_, _, _, l0, l1, body @ ..] => {
-                    let len = usize::from(u16::from_be_bytes([*l0, *l1]));
-                    match body.get(len..) {
-                        Some(next) => rest = next,
-                        None => return true,
-                    }
-                }
-                _ => return true,
-            }
-        }
+        self.header_len > 0 || self.partial.is_some()
     }
 
     /// Returns the next complete record, `Ok(None)` if more bytes are needed, or the
     /// error for an invalid header.
     pub fn pop(&mut self) -> Result<Option<OpaqueRecord>, Error> {
-        let avail = self.buf.get(self.start..).unwrap_or_default();
-        let Some((typ, version, len)) = self.check_header(avail)? else {
-            return Ok(None);
-        };
-        let Some(payload) = avail.get(HEADER_LEN..HEADER_LEN + len) else {
-            return Ok(None);
-        };
-        let mut buf = std::mem::take(&mut self.spare);
-        buf.clear();
-        buf.extend_from_slice(payload);
-        let record = OpaqueRecord {
-            typ,
-            version,
-            payload: buf,
-        };
-        self.start += HEADER_LEN + len;
-        if self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
+        if let Some(record) = self.ready.take() {
+            self.ready = self.more.pop_front();
+            if self.more.is_empty() && self.more.capacity() > 0 {
+                self.more = VecDeque::new();
+            }
+            self.held -= HEADER_LEN + record.payload.len();
+            return Ok(Some(record));
         }
-        self.seen_record = true;
-        Ok(Some(record))
+        match &self.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(None),
+        }
     }
 
     /// Takes back a payload buffer the caller is done with, to hold a later record's
     /// payload. Keeps one: the larger, as long as it is no larger than a maximum
-    /// record. The contents are not read again, only overwritten.
+    /// record (and read-ahead). The contents are not read again, only overwritten.
     pub fn recycle(&mut self, buf: Vec<u8>) {
-        if buf.capacity() > self.spare.capacity() && buf.capacity() <= self.max_record_len {
+        if buf.capacity() > self.spare.capacity()
+            && buf.capacity() <= self.max_record_len + READ_AHEAD
+        {
             self.spare = buf;
         }
     }
 
-    /// Checks as much of the header at the front of `avail` as has arrived. Returns the
-    /// header fields once all five bytes are there.
-    fn check_header(&self, avail: &[u8]) -> Result<Option<(ContentType, u16, usize)>, Error> {
+    /// Moves on after bytes arrived: checks a header as far as it has come and starts
+    /// its record once complete; queues a record once its payload is complete.
+    fn advance(&mut self) {
+        if self.partial.is_none() && self.header_len > 0 {
+            match self.check_header() {
+                Err(e) => self.error = Some(e),
+                Ok(None) => {}
+                Ok(Some((typ, version, len))) => {
+                    self.header_len = 0;
+                    self.seen_record = true;
+                    // A recycled buffer keeps its length, so only growth is zeroed.
+                    let mut payload = std::mem::take(&mut self.spare);
+                    payload.truncate(len);
+                    payload.resize(len, 0);
+                    self.partial = Some(Partial {
+                        typ,
+                        version,
+                        len,
+                        payload,
+                        filled: 0,
+                    });
+                }
+            }
+        }
+        if let Some(p) = self.partial.take_if(|p| p.filled == p.len) {
+            let mut payload = p.payload;
+            payload.truncate(p.len);
+            let record = OpaqueRecord {
+                typ: p.typ,
+                version: p.version,
+                payload,
+            };
+            if self.ready.is_none() {
+                self.ready = Some(record);
+            } else {
+                self.more.push_back(record);
+            }
+        }
+    }
+
+    /// Checks as much of the pending header as has arrived. Returns the header fields
+    /// once all five bytes are there.
+    fn check_header(&self) -> Result<Option<(ContentType, u16, usize)>, Error> {
+        let avail = self.header.get(..self.header_len).unwrap_or_default();
         let Some(&first) = avail.first() else {
             return Ok(None);
         };
@@ -203,7 +325,7 @@ impl RecordDeframer {
                 return Err(Error::decode("record version"));
             }
         }
-        let [_, v0, v1, l0, l1, ..] = *avail else {
+        let [_, v0, v1, l0, l1] = *avail else {
             return Ok(None);
         };
         let len = usize::from(u16::from_be_bytes([l0, l1]));
@@ -214,14 +336,6 @@ impl RecordDeframer {
             });
         }
         Ok(Some((typ, u16::from_be_bytes([v0, v1]), len)))
-    }
-
-    /// Moves the unread bytes to the front of the buffer.
-    fn compact(&mut self) {
-        if self.start > 0 {
-            self.buf.drain(..self.start);
-            self.start = 0;
-        }
     }
 }
 
@@ -339,7 +453,7 @@ mod tests {
     fn recycled_buffers_carry_later_records() {
         let (wire, expect) = three_records();
         let mut d = RecordDeframer::new();
-        d.push(&wire);
+        d.push(&wire[..15]);
         let first = d.pop().unwrap().unwrap();
         assert_eq!(first, expect[0]);
         let mut big = Vec::with_capacity(4000);
@@ -347,15 +461,70 @@ mod tests {
         let at = big.as_ptr();
         d.recycle(first.payload);
         d.recycle(big);
-        // The larger buffer is kept, and the next payload lands in it, old bytes gone.
+        // The larger buffer is kept, and the next payload is assembled in it, with
+        // nothing of its old contents left.
+        d.push(&wire[15..21]);
         let second = d.pop().unwrap().unwrap();
         assert_eq!(second, expect[1]);
         assert_eq!(second.payload.as_ptr(), at);
-        // Nothing larger than a maximum record is kept.
-        d.recycle(Vec::with_capacity(MAX_CIPHERTEXT_TLS13 + 1));
+        // Nothing larger than a maximum record (and read-ahead) is kept.
+        d.recycle(Vec::with_capacity(MAX_CIPHERTEXT_TLS13 + READ_AHEAD + 1));
+        d.push(&wire[21..]);
         let third = d.pop().unwrap().unwrap();
         assert_eq!(third, expect[2]);
         assert!(third.payload.capacity() < 4000);
+    }
+
+    #[test]
+    fn bytes_after_a_bad_header_are_dropped() {
+        let mut wire = record(22, 0x0303, &[1, 2]);
+        wire.extend([0x19, 3, 3, 0, 1, 9]);
+        wire.extend(record(22, 0x0303, &[3]));
+        let mut d = RecordDeframer::new();
+        assert_eq!(d.push(&wire), wire.len());
+        assert_eq!(d.push(&[1, 2, 3]), 3, "a caller feeding more never stalls");
+        assert_eq!(d.buffered_len(), 12, "the good record and the bad header");
+        assert_eq!(d.pop().unwrap().unwrap().payload, vec![1, 2]);
+        let bad = Err(Error::UnexpectedContentType(ContentType::Unknown(0x19)));
+        assert_eq!(d.pop(), bad);
+        assert_eq!(d.pop(), bad);
+    }
+
+    #[test]
+    fn read_from_reads_payload_in_place_and_ahead() {
+        // Records of 20 000 bytes in total, read by a reader that returns at most
+        // 3000 bytes per call, so reads end mid-header and mid-payload.
+        struct Chunky(std::io::Cursor<Vec<u8>>);
+        impl std::io::Read for Chunky {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(3000);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let mut wire = Vec::new();
+        let mut expect = Vec::new();
+        for (i, len) in [16000usize, 1, 0, 3, 2500, 1200].into_iter().enumerate() {
+            let payload: Vec<u8> = (0..len).map(|j| (i * 7 + j) as u8).collect();
+            wire.extend(record(23, 0x0303, &payload));
+            expect.push(payload);
+        }
+        let mut rd = Chunky(std::io::Cursor::new(wire));
+        let mut d = RecordDeframer::new();
+        let mut got = Vec::new();
+        loop {
+            let n = d.read_from(&mut rd).unwrap();
+            assert!(d.buffered_len() <= d.capacity());
+            while let Some(r) = d.pop().unwrap() {
+                got.push(r.payload.clone());
+                d.recycle(r.payload);
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        assert_eq!(got, expect);
+        assert!(d.is_empty());
+        assert!(!d.has_partial());
     }
 
     #[test]

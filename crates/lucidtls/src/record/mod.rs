@@ -25,8 +25,8 @@ pub use deframer::RecordDeframer;
 pub use fragmenter::Fragmenter;
 pub use joiner::HandshakeJoiner;
 pub use protect::{
-    Padding, PlaintextDecrypter, PlaintextEncrypter, RecordDecrypter, RecordEncrypter,
-    Tls13Decrypter, Tls13Encrypter,
+    OpenedRecord, Padding, PlaintextDecrypter, PlaintextEncrypter, RecordDecrypter,
+    RecordEncrypter, Tls13Decrypter, Tls13Encrypter,
 };
 pub use protect12::{
     RandomSource, Tls12AeadDecrypter, Tls12AeadEncrypter, Tls12AeadKind, Tls12CbcDecrypter,

@@ -42,9 +42,51 @@ pub trait RecordDecrypter: Send + Sync {
     /// [`Error::BadRecordMac`]; the sequence number only advances on success.
     fn decrypt(&mut self, rec: OpaqueRecord) -> Result<PlainRecord, Error>;
 
+    /// As [`RecordDecrypter::decrypt`], but the plaintext stays where it was decrypted,
+    /// in the record's own buffer, which may begin with bytes that are not plaintext (a
+    /// TLS 1.2 explicit nonce or IV): nothing is moved. The connection reads records
+    /// this way. The default calls `decrypt`.
+    fn decrypt_in_place(&mut self, rec: OpaqueRecord) -> Result<OpenedRecord, Error> {
+        let plain = self.decrypt(rec)?;
+        Ok(OpenedRecord {
+            typ: plain.typ,
+            buf: plain.payload,
+            start: 0,
+        })
+    }
+
     /// The sequence number of the next record, which is the number of records accepted
     /// under this key so far (saturating at 2^64 - 1 once all are used).
     fn sequence(&self) -> u64;
+}
+
+/// A record opened in place by [`RecordDecrypter::decrypt_in_place`]: its content type
+/// and its buffer, whose bytes from `start` on are the plaintext.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenedRecord {
+    /// The content type (for TLS 1.3, the inner content type).
+    pub typ: ContentType,
+    /// The record's buffer; the plaintext is `buf[start..]`.
+    pub buf: Vec<u8>,
+    /// Where the plaintext starts in `buf`.
+    pub start: usize,
+}
+
+impl OpenedRecord {
+    /// The plaintext.
+    pub fn plaintext(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
+    }
+
+    /// Moves the plaintext to the front of the buffer and makes a [`PlainRecord`].
+    pub fn into_plain(self) -> PlainRecord {
+        let mut payload = self.buf;
+        payload.drain(..self.start.min(payload.len()));
+        PlainRecord {
+            typ: self.typ,
+            payload,
+        }
+    }
 }
 
 /// The null protection in force before the first key change: records pass as they are.

@@ -9,8 +9,8 @@
 
 use super::protect::discard_from;
 use super::{
-    encode_header, OpaqueRecord, PlainRecord, RecordDecrypter, RecordEncrypter, HEADER_LEN,
-    LEGACY_RECORD_VERSION, MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT,
+    encode_header, OpaqueRecord, OpenedRecord, PlainRecord, RecordDecrypter, RecordEncrypter,
+    HEADER_LEN, LEGACY_RECORD_VERSION, MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT,
 };
 use crate::crypto::{AeadKey, CbcAlgorithm, CbcKey, CryptoProvider};
 use crate::enums::{AeadAlgorithm, ContentType};
@@ -313,6 +313,11 @@ impl Drop for Tls12AeadDecrypter {
 
 impl RecordDecrypter for Tls12AeadDecrypter {
     fn decrypt(&mut self, rec: OpaqueRecord) -> Result<PlainRecord, Error> {
+        self.decrypt_in_place(rec).map(OpenedRecord::into_plain)
+    }
+
+    /// The plaintext is left after the explicit nonce, where it was decrypted.
+    fn decrypt_in_place(&mut self, rec: OpaqueRecord) -> Result<OpenedRecord, Error> {
         let OpaqueRecord {
             typ,
             version,
@@ -347,10 +352,13 @@ impl RecordDecrypter for Tls12AeadDecrypter {
             return Err(Error::Internal("AEAD open reported a bad length"));
         }
         self.seq = seq.checked_add(1);
-        payload.drain(..explicit_len);
-        payload.truncate(n);
+        payload.truncate(explicit_len + n);
         check_plaintext_len(n, self.max_plaintext)?;
-        Ok(PlainRecord { typ, payload })
+        Ok(OpenedRecord {
+            typ,
+            buf: payload,
+            start: explicit_len,
+        })
     }
 
     fn sequence(&self) -> u64 {
@@ -574,6 +582,11 @@ impl fmt::Debug for Tls12CbcDecrypter {
 
 impl RecordDecrypter for Tls12CbcDecrypter {
     fn decrypt(&mut self, rec: OpaqueRecord) -> Result<PlainRecord, Error> {
+        self.decrypt_in_place(rec).map(OpenedRecord::into_plain)
+    }
+
+    /// The plaintext is left after the IV, where it was decrypted.
+    fn decrypt_in_place(&mut self, rec: OpaqueRecord) -> Result<OpenedRecord, Error> {
         let OpaqueRecord {
             typ,
             version,
@@ -601,10 +614,13 @@ impl RecordDecrypter for Tls12CbcDecrypter {
             return Err(Error::Internal("CBC open reported a bad length"));
         }
         self.seq = seq.checked_add(1);
-        payload.drain(..CBC_BLOCK);
-        payload.truncate(n);
+        payload.truncate(CBC_BLOCK + n);
         check_plaintext_len(n, self.max_plaintext)?;
-        Ok(PlainRecord { typ, payload })
+        Ok(OpenedRecord {
+            typ,
+            buf: payload,
+            start: CBC_BLOCK,
+        })
     }
 
     fn sequence(&self) -> u64 {
@@ -996,8 +1012,17 @@ mod tests {
                 if data.len() > 4 {
                     assert_ne!(&rec.payload[explicit..explicit + data.len()], &data[..]);
                 }
-                let plain = dec.decrypt(rec).unwrap();
-                assert_eq!((&plain.typ, &plain.payload), (typ, data), "{kind:?}");
+                if seq % 2 == 0 {
+                    let plain = dec.decrypt(rec).unwrap();
+                    assert_eq!((&plain.typ, &plain.payload), (typ, data), "{kind:?}");
+                } else {
+                    // Opened in place: the plaintext stays after the explicit nonce.
+                    let opened = dec.decrypt_in_place(rec).unwrap();
+                    assert_eq!(opened.start, explicit);
+                    assert_eq!(opened.buf.len(), explicit + data.len());
+                    assert_eq!((&opened.typ, opened.plaintext()), (typ, &data[..]));
+                    assert_eq!(opened.into_plain().payload, *data);
+                }
             }
             assert_eq!(dec.sequence(), sent.len() as u64);
         }
@@ -1376,8 +1401,16 @@ mod tests {
                     };
                     assert_eq!(rec.payload.len(), expect_len, "{alg:?} etm={etm}");
                     assert!(rec.payload.len() + 5 <= data.len() + enc.overhead());
-                    let plain = dec.decrypt(rec).unwrap();
-                    assert_eq!((&plain.typ, &plain.payload), (typ, data));
+                    if seq % 2 == 0 {
+                        let plain = dec.decrypt(rec).unwrap();
+                        assert_eq!((&plain.typ, &plain.payload), (typ, data));
+                    } else {
+                        // Opened in place: the plaintext stays after the IV.
+                        let opened = dec.decrypt_in_place(rec).unwrap();
+                        assert_eq!(opened.start, 16);
+                        assert_eq!(opened.buf.len(), 16 + data.len());
+                        assert_eq!((&opened.typ, opened.plaintext()), (typ, &data[..]));
+                    }
                 }
                 assert_eq!(dec.sequence(), sent.len() as u64);
                 // The cipher saw the IV it was given and seq || type || version.

@@ -33,6 +33,13 @@ pub struct CertificateInfo {
     pub not_after: i64,
     /// The public key, e.g. `"RSA 2048"`, `"ECDSA P-256"`, `"Ed25519"`.
     pub public_key: String,
+    /// The public key's algorithm alone: `"RSA"`, `"RSA-PSS"`, `"ECDSA"`, `"Ed25519"`, …
+    pub key_type: String,
+    /// The key size in bits (RSA modulus, curve size; 256 for Ed25519, 456 for Ed448
+    /// as OpenSSL counts them), when known.
+    pub key_bits: Option<u32>,
+    /// The named curve of an ECDSA key (`"P-256"`).
+    pub key_curve: Option<String>,
     /// The algorithm the issuer signed with, e.g. `"ecdsa-with-SHA256"`.
     pub signature_algorithm: String,
     /// Entries of the subjectAltName extension, in order.
@@ -180,6 +187,61 @@ pub fn format_utc(unix_seconds: i64) -> String {
         (secs / 60) % 60,
         secs % 60
     )
+}
+
+/// `cert` field by field for a trace event, with its SHA-256 fingerprint computed by
+/// `sha256`. Never fails: a certificate that does not parse is reported with
+/// `parse_error` set (the checks that follow reject it).
+pub fn trace_certificate(
+    cert: &CertificateDer<'_>,
+    sha256: &dyn crate::crypto::Hash,
+) -> crate::trace::CertificateInfo {
+    let der = cert.as_ref();
+    let mut out = crate::trace::CertificateInfo {
+        fingerprint_sha256: hex(sha256.hash(der).as_ref()),
+        der_len: der.len(),
+        ..Default::default()
+    };
+    match parse_certificate(der) {
+        Ok(info) => {
+            out.subject_alt_names = info
+                .subject_alt_names
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+            out.subject = info.subject;
+            out.issuer = info.issuer;
+            out.serial = info.serial;
+            out.not_before = info.not_before;
+            out.not_after = info.not_after;
+            out.key_type = info.key_type;
+            out.key_bits = info.key_bits;
+            out.curve = info.key_curve;
+            out.signature_algorithm = info.signature_algorithm;
+            out.is_ca = info.is_ca;
+        }
+        Err(e) => out.parse_error = Some(e.0),
+    }
+    out
+}
+
+/// Every certificate of `chain`, in order, as [`trace_certificate`] describes it, with
+/// the provider's SHA-256.
+pub fn trace_chain(
+    chain: &[CertificateDer<'_>],
+    provider: &dyn crate::crypto::CryptoProvider,
+) -> Vec<crate::trace::CertificateInfo> {
+    let sha256 = provider.hash(crate::enums::HashAlgorithm::Sha256);
+    chain.iter().map(|c| trace_certificate(c, sha256)).collect()
+}
+
+/// DER distinguished names (a CertificateRequest's authorities) as text; one that
+/// does not parse shows as `#` and its hex.
+pub fn trace_names(names: &[Vec<u8>]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| describe_name(n).unwrap_or_else(|_| format!("#{}", hex(n))))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -346,6 +408,75 @@ pub fn issuer_name_der(cert: &CertificateDer<'_>) -> Result<Vec<u8>, Error> {
     Ok(der_sequence(tbs.expect(SEQUENCE, "issuer")?))
 }
 
+/// The certificate's serial number (the INTEGER's content octets, as CRLs list it) and
+/// its issuer Name's contents (without the SEQUENCE header, as webpki compares names).
+pub(crate) fn serial_and_issuer(cert: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let mut outer = Reader::new(cert);
+    let mut cert = Reader::new(outer.expect(SEQUENCE, "Certificate")?);
+    let mut tbs = Reader::new(cert.expect(SEQUENCE, "TBSCertificate")?);
+    tbs.optional(CONTEXT_0_CONSTRUCTED, "version")?;
+    let serial = tbs.expect(INTEGER, "serialNumber")?.to_vec();
+    tbs.read_any("signature")?;
+    let issuer = tbs.expect(SEQUENCE, "issuer")?.to_vec();
+    Ok((serial, issuer))
+}
+
+/// What a certificate revocation list says about itself (RFC 5280 §5.1), for reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CrlSummary {
+    /// The issuer's Name, as text.
+    pub issuer: String,
+    /// thisUpdate, Unix seconds.
+    pub this_update: i64,
+    /// nextUpdate, Unix seconds (webpki refuses CRLs without one).
+    pub next_update: Option<i64>,
+    /// How many certificates it lists as revoked.
+    pub entries: usize,
+}
+
+/// Reads the issuer, dates and entry count of a DER CRL.
+pub(crate) fn describe_crl(der: &[u8]) -> Result<CrlSummary, Error> {
+    let mut outer = Reader::new(der);
+    let mut list = Reader::new(outer.expect(SEQUENCE, "CertificateList")?);
+    outer.finish("CertificateList")?;
+    let mut tbs = Reader::new(list.expect(SEQUENCE, "TBSCertList")?);
+    tbs.optional(INTEGER, "version")?;
+    tbs.expect(SEQUENCE, "signature")?;
+    let issuer = name_to_string(tbs.expect(SEQUENCE, "issuer")?)?;
+    let (tag, value) = tbs.read_any("thisUpdate")?;
+    let this_update = parse_time(tag, value, "thisUpdate")?;
+    let next_update = match tbs.peek_tag() {
+        Some(UTC_TIME | GENERALIZED_TIME) => {
+            let (tag, value) = tbs.read_any("nextUpdate")?;
+            Some(parse_time(tag, value, "nextUpdate")?)
+        }
+        _ => None,
+    };
+    let mut entries = 0;
+    if let Some(revoked) = tbs.optional(SEQUENCE, "revokedCertificates")? {
+        let mut r = Reader::new(revoked);
+        while !r.is_empty() {
+            r.expect(SEQUENCE, "revokedCertificate")?;
+            entries += 1;
+            if entries > 1_000_000 {
+                return bad("revokedCertificates: too many entries").map_err(Into::into);
+            }
+        }
+    }
+    Ok(CrlSummary {
+        issuer,
+        this_update,
+        next_update,
+        entries,
+    })
+}
+
+/// Serial number content octets as colon-separated lowercase hex (`01:a2:…`).
+pub(crate) fn serial_text(serial: &[u8]) -> String {
+    let parts: Vec<String> = serial.iter().map(|b| format!("{b:02x}")).collect();
+    parts.join(":")
+}
+
 /// `contents` wrapped in a DER SEQUENCE header (definite, minimal length).
 fn der_sequence(contents: &[u8]) -> Vec<u8> {
     let len = contents.len();
@@ -405,6 +536,7 @@ fn parse_certificate(der: &[u8]) -> ParseResult<CertificateInfo> {
     tbs.finish("TBSCertificate")?;
 
     let (not_before, not_after) = parse_validity(validity)?;
+    let key = describe_spki(spki)?;
 
     let mut info = CertificateInfo {
         version,
@@ -413,7 +545,10 @@ fn parse_certificate(der: &[u8]) -> ParseResult<CertificateInfo> {
         issuer: name_to_string(issuer_raw)?,
         not_before,
         not_after,
-        public_key: describe_spki(spki)?,
+        public_key: key.text,
+        key_type: key.kind,
+        key_bits: key.bits,
+        key_curve: key.curve,
         signature_algorithm: describe_sig_alg(sig_alg)?,
         subject_alt_names: Vec::new(),
         extended_key_usage: Vec::new(),
@@ -783,7 +918,33 @@ fn describe_sig_alg(contents: &[u8]) -> ParseResult<String> {
     Ok(signature_algorithm_name(&oid).map_or(oid, str::to_string))
 }
 
-fn describe_spki(spki: &[u8]) -> ParseResult<String> {
+/// A public key, described.
+struct KeyDescription {
+    /// `"RSA 2048"`, `"ECDSA P-256"`, …
+    text: String,
+    /// `"RSA"`, `"ECDSA"`, …
+    kind: String,
+    bits: Option<u32>,
+    curve: Option<String>,
+}
+
+impl KeyDescription {
+    fn new(kind: &str, bits: Option<u32>, curve: Option<&str>, text: String) -> Self {
+        Self {
+            text,
+            kind: kind.to_string(),
+            bits,
+            curve: curve.map(str::to_string),
+        }
+    }
+
+    /// A key type whose text is its name and whose size is fixed.
+    fn named(kind: &str, bits: Option<u32>) -> Self {
+        Self::new(kind, bits, None, kind.to_string())
+    }
+}
+
+fn describe_spki(spki: &[u8]) -> ParseResult<KeyDescription> {
     let mut r = Reader::new(spki);
     let alg = r.expect(SEQUENCE, "SubjectPublicKeyInfo algorithm")?;
     let key = r.expect(BIT_STRING, "subjectPublicKey")?;
@@ -793,29 +954,43 @@ fn describe_spki(spki: &[u8]) -> ParseResult<String> {
         Some((0, bits)) => bits,
         _ => return bad("subjectPublicKey: bit string with unused bits"),
     };
+    let rsa = |kind: &str| -> ParseResult<KeyDescription> {
+        let bits = rsa_modulus_bits(key_bits)?;
+        Ok(KeyDescription::new(
+            kind,
+            u32::try_from(bits).ok(),
+            None,
+            format!("{kind} {bits}"),
+        ))
+    };
     Ok(match oid.as_str() {
-        "1.2.840.113549.1.1.1" => format!("RSA {}", rsa_modulus_bits(key_bits)?),
-        "1.2.840.113549.1.1.10" => format!("RSA-PSS {}", rsa_modulus_bits(key_bits)?),
+        "1.2.840.113549.1.1.1" => rsa("RSA")?,
+        "1.2.840.113549.1.1.10" => rsa("RSA-PSS")?,
         "1.2.840.10045.2.1" => {
             let curve = match params {
                 Some((OID, c)) => oid_to_string(c)?,
                 _ => return bad("EC public key: missing named curve"),
             };
+            let named = |name: &str, bits| {
+                KeyDescription::new("ECDSA", Some(bits), Some(name), format!("ECDSA {name}"))
+            };
             match curve.as_str() {
-                "1.2.840.10045.3.1.7" => "ECDSA P-256".to_string(),
-                "1.3.132.0.34" => "ECDSA P-384".to_string(),
-                "1.3.132.0.35" => "ECDSA P-521".to_string(),
-                other => format!("EC (curve {other})"),
+                "1.2.840.10045.3.1.7" => named("P-256", 256),
+                "1.3.132.0.34" => named("P-384", 384),
+                "1.3.132.0.35" => named("P-521", 521),
+                other => {
+                    KeyDescription::new("ECDSA", None, Some(other), format!("EC (curve {other})"))
+                }
             }
         }
-        "1.3.101.112" => "Ed25519".to_string(),
-        "1.3.101.113" => "Ed448".to_string(),
-        "1.3.101.110" => "X25519".to_string(),
-        "1.2.840.10040.4.1" => "DSA".to_string(),
-        "2.16.840.1.101.3.4.3.17" => "ML-DSA-44".to_string(),
-        "2.16.840.1.101.3.4.3.18" => "ML-DSA-65".to_string(),
-        "2.16.840.1.101.3.4.3.19" => "ML-DSA-87".to_string(),
-        other => format!("unknown key algorithm {other}"),
+        "1.3.101.112" => KeyDescription::named("Ed25519", Some(256)),
+        "1.3.101.113" => KeyDescription::named("Ed448", Some(456)),
+        "1.3.101.110" => KeyDescription::named("X25519", Some(253)),
+        "1.2.840.10040.4.1" => KeyDescription::named("DSA", None),
+        "2.16.840.1.101.3.4.3.17" => KeyDescription::named("ML-DSA-44", None),
+        "2.16.840.1.101.3.4.3.18" => KeyDescription::named("ML-DSA-65", None),
+        "2.16.840.1.101.3.4.3.19" => KeyDescription::named("ML-DSA-87", None),
+        other => KeyDescription::new(other, None, None, format!("unknown key algorithm {other}")),
     })
 }
 
@@ -1023,6 +1198,89 @@ mod tests {
         let info = describe_certificate(&der.into()).unwrap();
         assert_eq!(info.public_key, "RSA 2048");
         assert_eq!(info.signature_algorithm, "sha256WithRSAEncryption");
+        assert_eq!(
+            (info.key_type.as_str(), info.key_bits, info.key_curve),
+            ("RSA", Some(2048), None)
+        );
+    }
+
+    #[test]
+    fn key_type_size_and_curve_apart() {
+        let params = CertificateParams::new(vec!["k.test".to_string()]).unwrap();
+        for (alg, kind, bits, curve) in [
+            (&rcgen::PKCS_ECDSA_P256_SHA256, "ECDSA", 256, Some("P-256")),
+            (&rcgen::PKCS_ECDSA_P384_SHA384, "ECDSA", 384, Some("P-384")),
+            (&rcgen::PKCS_ED25519, "Ed25519", 256, None),
+        ] {
+            let info = describe_certificate(&cert_with(&params, alg).into()).unwrap();
+            assert_eq!(info.key_type, kind);
+            assert_eq!(info.key_bits, Some(bits));
+            assert_eq!(info.key_curve.as_deref(), curve);
+        }
+    }
+
+    /// A stand-in for SHA-256 that "digests" to the input's first 32 bytes: the unit
+    /// test checks what trace_certificate does with the digest (the real SHA-256 is
+    /// checked against OpenSSL's fingerprint in the interop tests).
+    #[derive(Debug)]
+    struct FirstBytes;
+
+    struct Buffer(Vec<u8>);
+
+    impl crate::crypto::HashContext for Buffer {
+        fn update(&mut self, data: &[u8]) {
+            self.0.extend_from_slice(data);
+        }
+        fn current(&self) -> crate::crypto::Digest {
+            crate::crypto::Digest::new(&self.0[..self.0.len().min(32)])
+        }
+        fn fork(&self) -> Box<dyn crate::crypto::HashContext> {
+            Box::new(Buffer(self.0.clone()))
+        }
+    }
+
+    impl crate::crypto::Hash for FirstBytes {
+        fn algorithm(&self) -> crate::enums::HashAlgorithm {
+            crate::enums::HashAlgorithm::Sha256
+        }
+        fn start(&self) -> Box<dyn crate::crypto::HashContext> {
+            Box::new(Buffer(Vec::new()))
+        }
+        fn hmac(&self, _key: &[u8], _parts: &[&[u8]]) -> crate::crypto::Digest {
+            crate::crypto::Digest::new(&[])
+        }
+    }
+
+    #[test]
+    fn trace_certificate_fields_and_fingerprint() {
+        let sha256 = &FirstBytes;
+        let mut params =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let der = cert_with(&params, &rcgen::PKCS_ECDSA_P256_SHA256);
+        let t = trace_certificate(&CertificateDer::from(der.clone()), sha256);
+        assert_eq!(t.fingerprint_sha256, hex(&der[..32]));
+        assert_eq!(t.der_len, der.len());
+        assert_eq!(t.subject, "CN=localhost");
+        assert_eq!(t.issuer, "CN=localhost");
+        assert_eq!(t.subject_alt_names, ["DNS:localhost", "IP:127.0.0.1"]);
+        assert_eq!(
+            (t.key_type.as_str(), t.key_bits, t.curve.as_deref()),
+            ("ECDSA", Some(256), Some("P-256"))
+        );
+        assert_eq!(t.signature_algorithm, "ecdsa-with-SHA256");
+        assert_eq!(t.parse_error, None);
+
+        // Garbage still gets a fingerprint and a reason, never a panic.
+        let t = trace_certificate(&CertificateDer::from(vec![0x30, 0x03, 1, 2]), sha256);
+        assert_eq!(t.fingerprint_sha256, "30030102");
+        assert!(t.parse_error.is_some());
+        assert!(t.subject.is_empty());
+
+        assert_eq!(trace_names(&[vec![0x30, 0x00], vec![0xff]]), ["", "#ff"]);
     }
 
     #[test]

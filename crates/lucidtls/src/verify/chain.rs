@@ -4,12 +4,13 @@
 use super::certinfo::{
     algorithm_id_text, describe_certificate, display_name, eku_name, format_utc, CertificateInfo,
 };
+use super::revocation::{self, Checked, Crl, RevocationDepth, RevocationPolicy};
 use super::roots::RootStore;
 use crate::crypto::CryptoProvider;
 use crate::error::{CertificateCheck, Error};
 use core::fmt;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use webpki::{EndEntityCert, KeyUsage};
 
 /// The outcome of one check on a peer's certificate chain.
@@ -18,8 +19,12 @@ use webpki::{EndEntityCert, KeyUsage};
 pub struct CheckReport {
     /// Which check.
     pub check: CertificateCheck,
-    /// Whether it passed (a check that was not performed says so in `detail`).
+    /// Whether it passed. A check that did not run is not a failure: `passed` is true
+    /// and `checked` false.
     pub passed: bool,
+    /// Whether the check ran. False for revocation without CRLs (or with CRLs that
+    /// cover none of the chain); `detail` then starts with "not checked".
+    pub checked: bool,
     /// What was checked against what, in words.
     pub detail: String,
 }
@@ -32,6 +37,7 @@ impl CheckReport {
             Error::Certificate { check, detail } => Some(Self {
                 check: *check,
                 passed: false,
+                checked: true,
                 detail: detail.clone(),
             }),
             _ => None,
@@ -42,6 +48,16 @@ impl CheckReport {
         Self {
             check,
             passed: true,
+            checked: true,
+            detail,
+        }
+    }
+
+    fn not_checked(check: CertificateCheck, detail: String) -> Self {
+        Self {
+            check,
+            passed: true,
+            checked: false,
             detail,
         }
     }
@@ -49,7 +65,7 @@ impl CheckReport {
 
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.passed && self.detail.starts_with("not checked") {
+        if !self.checked {
             // A check that did not run reads as such, not as "ok".
             return write!(f, "{}: {}", self.check, self.detail);
         }
@@ -114,6 +130,9 @@ struct ChainFacts {
     name: Option<ServerName<'static>>,
     /// The length of a stapled OCSP response.
     ocsp_len: Option<usize>,
+    /// The store's CRLs (empty: revocation not checked) and how they were applied.
+    crls: Vec<Arc<Crl>>,
+    policy: RevocationPolicy,
     now: UnixTime,
 }
 
@@ -178,12 +197,15 @@ pub(crate) fn verify_chain(
             role,
             roots,
             info: info.as_ref(),
-            intermediates: intermediates.len(),
+            chain,
         }
         .error(e)
     };
 
-    // 2-5. Path building: chain, signatures, validity and EKU of every certificate.
+    // 2-5 and 7. Path building: chain, signatures, validity and EKU of every
+    // certificate, and revocation against the store's CRLs when it has any.
+    let policy = roots.revocation_policy();
+    let crl_lists = revocation::webpki_lists(roots.crl_list());
     let path = leaf
         .verify_for_usage(
             provider.all_verification_algorithms(),
@@ -191,7 +213,7 @@ pub(crate) fn verify_chain(
             intermediates,
             now,
             role.usage(),
-            None,
+            policy.options(&crl_lists),
             None,
         )
         .map_err(|e| fail(&e))?;
@@ -216,6 +238,8 @@ pub(crate) fn verify_chain(
             anchor_subject,
             name: name.map(|n| n.to_owned()),
             ocsp_len: ocsp.map(<[u8]>::len),
+            crls: roots.crl_list().to_vec(),
+            policy,
             now,
         },
         described: OnceLock::new(),
@@ -333,16 +357,50 @@ fn describe_outcome(leaf_der: &CertificateDer<'static>, facts: &ChainFacts) -> D
         ));
     }
 
-    // 7. Revocation.
-    let mut detail = "not checked: no CRLs configured".to_string();
+    // 7. Revocation (decided by webpki during path building; here only put into words).
+    let (checked, mut detail) = if facts.crls.is_empty() {
+        (false, "not checked: no CRLs configured".to_string())
+    } else {
+        let mut certs = vec![Checked {
+            who: format!(
+                "the {} certificate{}",
+                role.peer(),
+                info.as_ref()
+                    .map(|i| format!(" {}", display_name(&i.subject)))
+                    .unwrap_or_default()
+            ),
+            der: leaf_der.as_ref(),
+        }];
+        if facts.policy.depth == RevocationDepth::Chain {
+            for (der, i) in facts.path.iter().zip(&path_infos) {
+                certs.push(Checked {
+                    who: intermediate_name(i.as_ref()),
+                    der: der.as_ref(),
+                });
+            }
+        }
+        revocation::describe_accepted(&facts.crls, &facts.policy, &certs, unix_i64(facts.now))
+    };
     if let Some(len) = facts.ocsp_len {
         detail.push_str(&format!(
             "; a stapled OCSP response ({len} bytes) was received but is not evaluated"
         ));
     }
-    reports.push(CheckReport::pass(CertificateCheck::Revocation, detail));
+    reports.push(if checked {
+        CheckReport::pass(CertificateCheck::Revocation, detail)
+    } else {
+        CheckReport::not_checked(CertificateCheck::Revocation, detail)
+    });
 
     Described { info, reports }
+}
+
+/// "intermediate CN=…" for reports.
+fn intermediate_name(info: Option<&CertificateInfo>) -> String {
+    match info {
+        Some(i) => format!("intermediate {}", display_name(&i.subject)),
+        None => "an intermediate".to_string(),
+    }
 }
 
 /// The certificate's subjectAltNames between `open` and `close`, or nothing.
@@ -365,7 +423,8 @@ struct Context<'a> {
     role: Role,
     roots: &'a RootStore,
     info: Option<&'a CertificateInfo>,
-    intermediates: usize,
+    /// The chain as sent, end entity first.
+    chain: &'a [CertificateDer<'a>],
 }
 
 impl Context<'_> {
@@ -401,7 +460,7 @@ impl Context<'_> {
                 };
                 d.push_str(&format!(
                     "; {} intermediate(s) sent, {} trust anchor(s) configured",
-                    self.intermediates,
+                    self.chain.len().saturating_sub(1),
                     self.roots.len()
                 ));
                 (C::ChainToTrustAnchor, d)
@@ -563,13 +622,47 @@ impl Context<'_> {
                     webpki_text(e)
                 ),
             ),
-            W::CertRevoked => (
-                C::Revocation,
-                "a certificate in the chain is revoked".to_string(),
-            ),
-            W::UnknownRevocationStatus | W::CrlExpired { .. } => (C::Revocation, webpki_text(e)),
+            W::CertRevoked
+            | W::UnknownRevocationStatus
+            | W::CrlExpired { .. }
+            | W::InvalidCrlSignatureForPublicKey
+            | W::IssuerNotCrlSigner
+            | W::UnsupportedCrlSignatureAlgorithm
+            | W::UnsupportedCrlSignatureAlgorithmContext(_)
+            | W::UnsupportedCrlSignatureAlgorithmForPublicKey
+            | W::UnsupportedCrlSignatureAlgorithmForPublicKeyContext(_)
+            | W::UnsupportedCrlVersion
+            | W::UnsupportedDeltaCrl
+            | W::UnsupportedIndirectCrl
+            | W::UnsupportedRevocationReason
+            | W::UnsupportedRevocationReasonsPartitioning
+            | W::UnsupportedCrlIssuingDistributionPoint
+            | W::InvalidCrlNumber => (C::Revocation, self.revocation_detail(e)),
             other => (C::Other, webpki_text(other)),
         }
+    }
+}
+
+impl Context<'_> {
+    /// A revocation failure in words: which certificate, which CRL, what it said.
+    fn revocation_detail(&self, e: &webpki::Error) -> String {
+        let peer = self.role.peer();
+        let mut certs = Vec::with_capacity(self.chain.len());
+        for (i, der) in self.chain.iter().enumerate() {
+            let who = if i == 0 {
+                match self.info {
+                    Some(info) => format!("the {peer} certificate {}", display_name(&info.subject)),
+                    None => format!("the {peer} certificate"),
+                }
+            } else {
+                intermediate_name(describe_certificate(der).ok().as_ref())
+            };
+            certs.push(Checked {
+                who,
+                der: der.as_ref(),
+            });
+        }
+        revocation::describe_failure(e, self.roots.crl_list(), &certs)
     }
 }
 

@@ -36,7 +36,8 @@ impl VerifiedClientChain {
 
 /// Verifies a client's certificate `chain` (end-entity first) against `roots` at `now`
 /// for TLS client authentication (clientAuth EKU, when the certificate restricts
-/// usage). No name is checked. An empty chain is [`crate::CertificateCheck::Missing`]
+/// usage), and against the CRLs of `roots` when it has any (as for servers). No name is
+/// checked. An empty chain is [`crate::CertificateCheck::Missing`]
 /// (alert certificate_required); whether that is acceptable is the caller's policy.
 pub fn verify_client_chain(
     provider: &dyn CryptoProvider,

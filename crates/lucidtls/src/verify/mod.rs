@@ -1,4 +1,4 @@
-//! Certificate checks: trust anchors, chain verification with a report per check,
+//! Certificate checks: trust anchors, CRLs, chain verification with a report per check,
 //! handshake signature verification, and readable certificate summaries.
 //!
 //! The verdict always comes from rustls-webpki, with the signature algorithms of the
@@ -9,6 +9,7 @@
 pub mod certinfo;
 mod chain;
 mod client;
+mod revocation;
 mod roots;
 mod server;
 mod signature;
@@ -19,6 +20,7 @@ pub use certinfo::{
 };
 pub use chain::CheckReport;
 pub use client::{verify_client_chain, VerifiedClientChain};
+pub use revocation::{Crl, ExpiredCrl, RevocationDepth, RevocationPolicy, UnknownStatus};
 pub use roots::{NativeRootsReport, RootStore};
 pub use server::{verify_server_chain, VerifiedServerChain};
 pub use signature::{

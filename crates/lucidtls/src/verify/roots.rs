@@ -1,14 +1,24 @@
-//! Trust anchors: the roots a certificate chain must lead to.
+//! Trust anchors: the roots a certificate chain must lead to, and the certificate
+//! revocation lists that go with them.
 
 use super::certinfo::name_contents_to_string;
+use super::revocation::{Crl, RevocationPolicy};
 use crate::error::Error;
-use rustls_pki_types::{CertificateDer, TrustAnchor};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor};
 use std::path::Path;
+use std::sync::Arc;
 
-/// A set of trust anchors (owned), built from the Mozilla set, the OS store or PEM files.
+/// A set of trust anchors (owned), built from the Mozilla set, the OS store or PEM files,
+/// with optional certificate revocation lists and the policy for using them.
+///
+/// The CRLs live here, next to the anchors, because both are the relying party's trust
+/// material: a client's store checks servers, a server's client-auth store checks
+/// client certificates. With no CRL, revocation is reported as not checked.
 #[derive(Clone, Default)]
 pub struct RootStore {
     anchors: Vec<TrustAnchor<'static>>,
+    crls: Vec<Arc<Crl>>,
+    revocation: RevocationPolicy,
 }
 
 /// What [`RootStore::native`] found in the operating system's store.
@@ -33,6 +43,7 @@ impl RootStore {
     pub fn webpki_roots() -> Self {
         Self {
             anchors: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+            ..Self::default()
         }
     }
 
@@ -112,6 +123,66 @@ impl RootStore {
         Ok(certs.len())
     }
 
+    /// Adds one DER certificate revocation list, used for every chain verified against
+    /// this store. Fails if webpki cannot use it (see [`Crl::from_der`]); its signature is
+    /// checked when it is used, against the key of the issuer of the certificate it covers.
+    pub fn add_crl_der(&mut self, crl: &CertificateRevocationListDer<'_>) -> Result<(), Error> {
+        self.crls.push(Arc::new(Crl::from_der(crl)?));
+        Ok(())
+    }
+
+    /// Adds every `X509 CRL` block in `pem`; returns how many were added. Fails (adding
+    /// nothing) if there is none or any one cannot be used.
+    pub fn add_crls_pem(&mut self, pem: &[u8]) -> Result<usize, Error> {
+        let crls = crate::pem::load_crls_pem(pem)?;
+        self.add_all_crls(&crls, "CRL PEM data")
+    }
+
+    /// [`add_crls_pem`](Self::add_crls_pem) on the file at `path`.
+    pub fn add_crls_pem_file(&mut self, path: impl AsRef<Path>) -> Result<usize, Error> {
+        let path = path.as_ref();
+        let crls = crate::pem::load_crls_pem_file(path)?;
+        self.add_all_crls(&crls, &format!("CRL file {}", path.display()))
+    }
+
+    fn add_all_crls(
+        &mut self,
+        crls: &[CertificateRevocationListDer<'_>],
+        source: &str,
+    ) -> Result<usize, Error> {
+        let mut new = Vec::with_capacity(crls.len());
+        for (i, der) in crls.iter().enumerate() {
+            let crl = Crl::from_der(der).map_err(|e| match e {
+                Error::BadKeyMaterial(m) => {
+                    Error::BadKeyMaterial(format!("{source}: CRL #{}: {m}", i + 1))
+                }
+                other => other,
+            })?;
+            new.push(Arc::new(crl));
+        }
+        self.crls.extend(new);
+        Ok(crls.len())
+    }
+
+    /// The certificate revocation lists, in the order they were added.
+    pub fn crls(&self) -> impl Iterator<Item = &Crl> + '_ {
+        self.crls.iter().map(|c| &**c)
+    }
+
+    pub(crate) fn crl_list(&self) -> &[Arc<Crl>] {
+        &self.crls
+    }
+
+    /// How the CRLs are applied (depth, unknown status, expired CRLs).
+    pub fn revocation_policy(&self) -> RevocationPolicy {
+        self.revocation
+    }
+
+    /// Sets how the CRLs are applied.
+    pub fn set_revocation_policy(&mut self, policy: RevocationPolicy) {
+        self.revocation = policy;
+    }
+
     /// Number of trust anchors.
     pub fn len(&self) -> usize {
         self.anchors.len()
@@ -147,7 +218,11 @@ impl RootStore {
 
 impl core::fmt::Debug for RootStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "RootStore({} anchors)", self.anchors.len())
+        write!(f, "RootStore({} anchors", self.anchors.len())?;
+        if !self.crls.is_empty() {
+            write!(f, ", {} CRLs", self.crls.len())?;
+        }
+        f.write_str(")")
     }
 }
 

@@ -46,9 +46,13 @@ impl VerifiedServerChain {
 /// order) against `roots` for `server_name` at time `now`, with the provider's
 /// signature algorithms.
 ///
-/// `ocsp` is a stapled OCSP response, if the server sent one; it is not evaluated yet
-/// (the revocation report says so). Every failure is [`Error::Certificate`] naming the
-/// check; an empty chain is [`crate::CertificateCheck::Missing`].
+/// Revocation is checked against the CRLs of `roots`, as its
+/// [`RevocationPolicy`](super::RevocationPolicy) says; without CRLs the revocation
+/// report is "not checked" (`checked` false). `ocsp` is a stapled OCSP response, if the
+/// server sent one; it is not evaluated (the revocation report says so). Every failure
+/// is [`Error::Certificate`] naming the check (a revoked certificate, an expired or
+/// unverifiable CRL: [`crate::CertificateCheck::Revocation`]); an empty chain is
+/// [`crate::CertificateCheck::Missing`].
 pub fn verify_server_chain(
     provider: &dyn CryptoProvider,
     roots: &RootStore,
