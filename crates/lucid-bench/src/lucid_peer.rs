@@ -7,7 +7,10 @@ use lucidtls::enums::{CipherSuite, NamedGroup, ProtocolVersion};
 use lucidtls::session::{InMemorySessionStore, ServerSessionCache, Ticketer};
 use lucidtls::suites::Policy;
 use lucidtls::verify::RootStore;
-use lucidtls::{CertifiedKey, ClientConfig, Connection, PrivateKeyDer, ServerConfig, ServerName};
+use lucidtls::{
+    CertifiedKey, ClientConfig, Connection, Observer, PrivateKeyDer, ServerConfig, ServerName,
+    TraceEvent,
+};
 use rustls_pki_types::PrivatePkcs8KeyDer;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -59,6 +62,9 @@ fn full_configs(pki: &Pki, setup: Setup) -> Result<(ClientConfig, ServerConfig),
         Group::X25519MlKem768 => NamedGroup::X25519MLKEM768,
     };
     for common in [&mut client.common, &mut server.common] {
+        if setup.traced {
+            common.observer = Some(Arc::new(NoopObserver));
+        }
         if matches!(
             setup.suite,
             Suite::Tls12RsaAes128Gcm | Suite::Tls12EcdheEcdsaAes128CbcSha256
@@ -71,6 +77,16 @@ fn full_configs(pki: &Pki, setup: Setup) -> Result<(ClientConfig, ServerConfig),
         common.groups = vec![group];
     }
     Ok((client, server))
+}
+
+/// A trace observer that looks at nothing: what remains is the cost of building
+/// and delivering the events.
+struct NoopObserver;
+
+impl Observer for NoopObserver {
+    fn on_event(&self, event: &TraceEvent) {
+        black_box(event);
+    }
 }
 
 fn host() -> ServerName<'static> {
@@ -178,14 +194,98 @@ pub(crate) fn resumed(pki: &Pki, resume: Resume, run: Run) -> Result<Option<f64>
     .map(Some)
 }
 
-/// Bulk transfer, in bytes per second.
+/// Bulk transfer, in bytes per second, on the copy-free calls a socket loop uses.
+///
+/// Send: `write_plaintext_into` seals each 16 KiB write from the caller's buffer
+/// straight into a reused output buffer (what a socket writer then sends), timed.
+///
+/// Receive: the client seals a batch untimed; then, record by record, the "socket"
+/// puts the bytes where `read_tls_buf` says (the header, then the payload, straight
+/// into the record's own buffer: the copy a socket read makes, untimed, as the raw
+/// AEAD row's copy of its ciphertext is), and `read_tls_commit` (framing, header
+/// checks) + `process_new_packets` + `fill_plaintext`/`consume_plaintext` (the
+/// plaintext lent where it was decrypted) are timed.
 pub(crate) fn bulk(pki: &Pki, s: Suite, dir: Dir, run: Run) -> Result<Option<f64>, String> {
+    let (client, server) = configs(pki, Setup::bulk(s))?;
+    let (mut c, mut srv) = connect(&client, &server)?;
+    let data = vec![0x5au8; BULK_WRITE];
+    let batch_bytes = (BULK_BATCH * BULK_WRITE) as u64;
+    let rate = match dir {
+        Dir::Send => {
+            // The output buffer is reused from record to record, as a socket writer's.
+            let mut out = vec![0u8; BULK_WRITE + 256];
+            rate(run, || {
+                let ((), t) = timed(|| {
+                    for _ in 0..BULK_BATCH {
+                        let (consumed, written) = c
+                            .write_plaintext_into(&data, &mut out)
+                            .map_err(|e| e.to_string())?;
+                        if consumed != BULK_WRITE {
+                            return Err(format!("sealed {consumed} of {BULK_WRITE} bytes"));
+                        }
+                        black_box(out.get(..written));
+                    }
+                    Ok(())
+                })?;
+                Ok((batch_bytes, t))
+            })?
+        }
+        Dir::Receive => rate(run, || {
+            for _ in 0..BULK_BATCH {
+                c.write_plaintext(&data).map_err(|e| e.to_string())?;
+            }
+            let wire = c.take_tls();
+            let mut total = std::time::Duration::ZERO;
+            let mut got = 0usize;
+            let mut rest = &wire[..];
+            while !rest.is_empty() {
+                // The socket read (untimed): as many bytes as the connection asks for.
+                let buf = srv.read_tls_buf();
+                let n = buf.len().min(rest.len());
+                if n == 0 {
+                    return Err("server accepts no more bytes".into());
+                }
+                if let (Some(dst), Some(src)) = (buf.get_mut(..n), rest.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                rest = rest.get(n..).unwrap_or_default();
+                let (read, t) = timed(|| {
+                    srv.read_tls_commit(n);
+                    srv.process_new_packets().map_err(|e| e.to_string())?;
+                    let mut read = 0;
+                    loop {
+                        let chunk = srv.fill_plaintext();
+                        if chunk.is_empty() {
+                            break;
+                        }
+                        let len = chunk.len();
+                        black_box(chunk);
+                        srv.consume_plaintext(len);
+                        read += len;
+                    }
+                    Ok(read)
+                })?;
+                got += read;
+                total += t;
+            }
+            if got != BULK_BATCH * BULK_WRITE {
+                return Err(format!("received {got} bytes, expected {batch_bytes}"));
+            }
+            Ok((batch_bytes, total))
+        })?,
+    };
+    Ok(Some(rate))
+}
+
+/// The copying calls, for comparison (`--drive lucid-copying`, profiling only):
+/// send by `write_plaintext` + `take_tls_into`, receive by `read_tls` of the whole
+/// batch + `process_new_packets` + `read_plaintext`, all timed.
+pub(crate) fn bulk_copying(pki: &Pki, s: Suite, dir: Dir, run: Run) -> Result<Option<f64>, String> {
     let (client, server) = configs(pki, Setup::bulk(s))?;
     let (mut c, mut srv) = connect(&client, &server)?;
     let data = vec![0x5au8; BULK_WRITE];
     let mut sink = vec![0u8; BULK_WRITE];
     let batch_bytes = (BULK_BATCH * BULK_WRITE) as u64;
-    // The wire buffer is reused from record to record, as a socket writer would.
     let mut wire = Vec::new();
     let rate = match dir {
         Dir::Send => rate(run, || {

@@ -41,11 +41,28 @@ pub(crate) struct Setup {
     pub suite: Suite,
     pub cert: CertKind,
     pub group: Group,
+    /// lucid only: both sides have a trace observer (one that does nothing), so the
+    /// row shows what tracing costs when it is on. The peers, which have no such
+    /// thing, run their usual handshake.
+    pub traced: bool,
 }
 
 impl Setup {
     pub(crate) const fn new(suite: Suite, cert: CertKind, group: Group) -> Self {
-        Self { suite, cert, group }
+        Self {
+            suite,
+            cert,
+            group,
+            traced: false,
+        }
+    }
+
+    /// The same set-up with a trace observer on both lucid sides.
+    pub(crate) const fn traced(self) -> Self {
+        Self {
+            traced: true,
+            ..self
+        }
     }
 
     /// The set-up bulk and memory rows use: ECDSA P-256 certificate, X25519.
@@ -108,6 +125,10 @@ pub(crate) fn all() -> Vec<(&'static str, Scenario)> {
         (
             "handshake TLS1.3 X25519 ECDSA-P256",
             Scenario::Handshake(Setup::new(Tls13Aes128Gcm, EcdsaP256, X25519)),
+        ),
+        (
+            "handshake TLS1.3 X25519 ECDSA-P256 traced",
+            Scenario::Handshake(Setup::new(Tls13Aes128Gcm, EcdsaP256, X25519).traced()),
         ),
         (
             "handshake TLS1.3 X25519 RSA-2048",

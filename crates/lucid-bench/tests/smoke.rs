@@ -22,15 +22,21 @@ fn positive(v: Option<f64>) -> bool {
 
 #[test]
 fn tls13_handshake_row_has_all_three_peers() {
+    // The plain row and the one with a trace observer on lucid's sides.
     let rows = quick("handshake TLS1.3 X25519 ECDSA-P256");
-    assert_eq!(rows.len(), 1, "{rows:?}");
-    let r = &rows[0];
-    assert_eq!(r.kind, Kind::Handshake);
-    assert_eq!(r.unit, "hs/s");
-    assert!(positive(r.lucid), "{r:?}");
-    assert!(positive(r.rustls), "{r:?}");
-    assert!(positive(r.openssl), "{r:?}");
-    assert_eq!(r.limit, None);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        rows[1].scenario,
+        "handshake TLS1.3 X25519 ECDSA-P256 traced"
+    );
+    for r in &rows {
+        assert_eq!(r.kind, Kind::Handshake);
+        assert_eq!(r.unit, "hs/s");
+        assert!(positive(r.lucid), "{r:?}");
+        assert!(positive(r.rustls), "{r:?}");
+        assert!(positive(r.openssl), "{r:?}");
+        assert_eq!(r.limit, None);
+    }
 }
 
 #[test]

@@ -314,6 +314,39 @@ impl CbcKey for Key {
         }
     }
 
+    /// In `out`: the plaintext is copied in once (AES-CBC here works in place), padded,
+    /// encrypted there and MACed; no temporary buffer.
+    fn seal_encrypt_then_mac_into(
+        &self,
+        iv: &[u8; 16],
+        header: &[u8; 11],
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let pad_len = BLOCK - 1 - plaintext.len() % BLOCK;
+        let padded = plaintext.len() + pad_len + 1;
+        let mac_len = self.alg.mac_len();
+        let length =
+            u16::try_from(BLOCK + padded).map_err(|_| Error::Internal("CBC record too long"))?;
+        let record = out
+            .get_mut(..padded + mac_len)
+            .ok_or(Error::Internal("output too small for a CBC record"))?;
+        let (body, mac) = record.split_at_mut(padded);
+        let (data, padding) = body.split_at_mut(plaintext.len());
+        data.copy_from_slice(plaintext);
+        padding.fill(pad_len as u8);
+        if let Err(e) = self.encrypt(&self.enc, iv, body) {
+            body.fill(0);
+            return Err(e);
+        }
+        let tag = self.mac(&[&header[..], &length.to_be_bytes(), &iv[..], &body[..]]);
+        if tag.as_ref().len() != mac_len {
+            return Err(Error::Internal("CBC MAC has the wrong length"));
+        }
+        mac.copy_from_slice(tag.as_ref());
+        Ok(padded + mac_len)
+    }
+
     fn open_encrypt_then_mac(
         &self,
         iv: &[u8; 16],
@@ -363,6 +396,42 @@ mod tests {
             assert!(n < BLOCK);
             assert_eq!(v.len(), len + n + 1);
             assert!(v[len..].iter().all(|&b| b as usize == n));
+        }
+    }
+
+    #[test]
+    fn encrypt_then_mac_into_matches_appending_and_opens() {
+        let iv = [3u8; 16];
+        let header = [0, 0, 0, 0, 0, 0, 0, 9, 23, 3, 3];
+        for alg in [
+            CbcAlgorithm::Aes128Sha1,
+            CbcAlgorithm::Aes128Sha256,
+            CbcAlgorithm::Aes256Sha384,
+        ] {
+            let cipher = for_algorithm(alg);
+            let key = cipher
+                .key(&vec![0x11; alg.enc_key_len()], &vec![0x22; alg.mac_len()])
+                .unwrap();
+            for len in [0usize, 1, 15, 16, 17, 16384] {
+                let plaintext: Vec<u8> = (0..len).map(|i| (i * 3) as u8).collect();
+                let mut appended = Vec::new();
+                key.seal_encrypt_then_mac(&iv, &header, &plaintext, &mut appended)
+                    .unwrap();
+                let mut out = vec![0xee; len + BLOCK + alg.mac_len()];
+                let n = key
+                    .seal_encrypt_then_mac_into(&iv, &header, &plaintext, &mut out)
+                    .unwrap();
+                assert_eq!(&out[..n], &appended[..], "{alg:?} {len}");
+                let opened = key
+                    .open_encrypt_then_mac(&iv, &header, &mut out[..n])
+                    .unwrap();
+                assert_eq!(&out[..opened], &plaintext[..]);
+                // Too short an output is refused.
+                let mut short = vec![0; n - 1];
+                assert!(key
+                    .seal_encrypt_then_mac_into(&iv, &header, &plaintext, &mut short)
+                    .is_err());
+            }
         }
     }
 

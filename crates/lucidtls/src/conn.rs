@@ -4,6 +4,13 @@
 //! [`Connection::process_new_packets`], send what [`Connection::take_tls`] returns,
 //! and exchange application data with [`Connection::write_plaintext`] and
 //! [`Connection::read_plaintext`].
+//!
+//! The copy-free calls do the same without moving application data around:
+//! [`Connection::read_tls_buf`] + [`Connection::read_tls_commit`] (the transport reads
+//! into the buffer a record is decrypted in), [`Connection::fill_plaintext`] +
+//! [`Connection::consume_plaintext`] (plaintext lent where it was decrypted), and
+//! [`Connection::write_plaintext_into`] (records sealed from the caller's data straight
+//! into the caller's output buffer).
 
 use crate::config::{ClientConfig, ServerConfig};
 use crate::enums::{
@@ -203,6 +210,40 @@ impl Common {
         Ok(())
     }
 
+    /// Seals `data` as application-data records straight into `out`, as many as fit
+    /// (the last one shortened to fit, if at least one byte does); returns (bytes of
+    /// `data` consumed, bytes of `out` written).
+    fn seal_application_data_into(
+        &mut self,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<(usize, usize), Error> {
+        let max_fragment = self.fragmenter.max_fragment();
+        let overhead = self.encrypter.overhead();
+        let (mut consumed, mut written, mut records) = (0, 0, 0);
+        while let Some(rest) = data.get(consumed..).filter(|r| !r.is_empty()) {
+            let dst = out.get_mut(written..).unwrap_or_default();
+            let room = dst.len().saturating_sub(overhead).min(max_fragment);
+            let Some(fragment) = rest.get(..room.min(rest.len())).filter(|f| !f.is_empty()) else {
+                break;
+            };
+            written += self
+                .encrypter
+                .encrypt_into(ContentType::ApplicationData, fragment, dst)?;
+            consumed += fragment.len();
+            records += 1;
+        }
+        if records > 0 {
+            let side = self.side;
+            self.tracer.emit(|| TraceEvent::ApplicationData {
+                from: side,
+                bytes: consumed,
+                records,
+            });
+        }
+        Ok((consumed, written))
+    }
+
     /// Sends a warning alert (TLS 1.2 no_renegotiation, say).
     pub(crate) fn send_warning(&mut self, description: AlertDescription) {
         self.send_alert(AlertLevel::Warning, description);
@@ -306,6 +347,25 @@ impl Connection {
     /// Reads TLS bytes from `rd` into the buffer (one read call).
     pub fn read_tls_from(&mut self, rd: &mut dyn std::io::Read) -> std::io::Result<usize> {
         self.common.deframer.read_from(rd)
+    }
+
+    /// Lends the buffer the next received TLS bytes belong in, so that a transport can
+    /// read straight into it; then call [`Connection::read_tls_commit`] with how many
+    /// it wrote there. It is the rest of the next record header, or the rest of the
+    /// current record's payload in the buffer that record is decrypted in (and whose
+    /// plaintext [`Connection::fill_plaintext`] later lends out), never past the
+    /// record's end: no received byte is copied, at the price of one read per header.
+    /// [`Connection::read_tls_from`] reads ahead instead. Empty when the receive
+    /// buffer is full: call [`Connection::process_new_packets`] first.
+    pub fn read_tls_buf(&mut self) -> &mut [u8] {
+        self.common.deframer.recv_buf()
+    }
+
+    /// Accepts `n` bytes written at the front of [`Connection::read_tls_buf`] (at most
+    /// its length); returns how many were taken. Records are checked as by
+    /// [`Connection::read_tls`].
+    pub fn read_tls_commit(&mut self, n: usize) -> usize {
+        self.common.deframer.commit(n)
     }
 
     /// Processes every complete record received so far.
@@ -613,6 +673,71 @@ impl Connection {
         Ok(data.len())
     }
 
+    /// Encrypts application data straight into `out`, for a caller that sends from
+    /// its own buffer: first the TLS bytes already waiting (handshake messages, alerts,
+    /// a KeyUpdate; as many as fit), then, once all of those are out, `data` as
+    /// records sealed from where it lies into `out` (no copy of the data; the last
+    /// record is shortened to what fits). Returns (bytes of `data` consumed, bytes of
+    /// `out` to send); call again with the rest of `data` and a fresh `out`. A failure
+    /// to seal (the provider's, or the sequence numbers used up) ends the connection.
+    ///
+    /// `out` needs [`MAX_PLAINTEXT`](crate::record::MAX_PLAINTEXT) plus a few dozen bytes
+    /// (header, tag) for a full record. While the handshake runs nothing of `data` is
+    /// consumed ([`Connection::write_plaintext`] queues it instead); an empty `data`
+    /// sends no record. Fails as [`Connection::write_plaintext`] does.
+    pub fn write_plaintext_into(
+        &mut self,
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<(usize, usize), Error> {
+        if let Some(e) = &self.common.error {
+            return Err(e.clone());
+        }
+        if self.common.sent_close_notify {
+            return Err(Error::ConnectionClosed);
+        }
+        let sendable = &mut self.common.sendable;
+        let waiting = sendable.len().min(out.len());
+        if let (Some(dst), Some(src)) = (out.get_mut(..waiting), sendable.get(..waiting)) {
+            dst.copy_from_slice(src);
+        }
+        sendable.drain(..waiting);
+        if !sendable.is_empty() || !self.common.traffic {
+            return Ok((0, waiting));
+        }
+        let rest = out.get_mut(waiting..).unwrap_or_default();
+        match self.common.seal_application_data_into(data, rest) {
+            Ok((consumed, written)) => Ok((consumed, waiting + written)),
+            // Only the provider or an exhausted sequence number fails here, perhaps
+            // after records already sealed into `out` that the caller never learns
+            // of: the connection cannot go on.
+            Err(e) => {
+                self.common.error = Some(e.clone());
+                self.state = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Lends the received application data that comes next, where it was decrypted
+    /// (no copy); empty when none is waiting. It is one record's worth or less: after
+    /// [`Connection::consume_plaintext`] of all of it, the next call lends the next.
+    /// Shaped like [`std::io::BufRead::fill_buf`]; [`Connection::read_plaintext`] is
+    /// the copying alternative, and both may be mixed.
+    pub fn fill_plaintext(&self) -> &[u8] {
+        self.common.received.front()
+    }
+
+    /// Marks the first `n` bytes lent by [`Connection::fill_plaintext`] as read (at
+    /// most what it lent). A buffer read to its end goes back to the receive path for
+    /// a later record.
+    pub fn consume_plaintext(&mut self, n: usize) {
+        let deframer = &mut self.common.deframer;
+        self.common
+            .received
+            .consume(n, |chunk| deframer.recycle(chunk));
+    }
+
     /// Copies received application data into `buf`; returns the number of bytes.
     pub fn read_plaintext(&mut self, buf: &mut [u8]) -> usize {
         let deframer = &mut self.common.deframer;
@@ -763,6 +888,30 @@ impl Received {
         self.len
     }
 
+    /// The unread bytes of the first chunk.
+    fn front(&self) -> &[u8] {
+        self.chunks
+            .front()
+            .and_then(|(chunk, offset)| chunk.get(*offset..))
+            .unwrap_or_default()
+    }
+
+    /// Marks `n` bytes of [`Received::front`] read (at most all of them); hands the
+    /// chunk to `done_with` once read to its end.
+    fn consume(&mut self, n: usize, done_with: impl FnOnce(Vec<u8>)) {
+        let Some((front, offset)) = self.chunks.front_mut() else {
+            return;
+        };
+        let n = n.min(front.len().saturating_sub(*offset));
+        *offset += n;
+        self.len -= n;
+        if *offset >= front.len() {
+            if let Some((chunk, _)) = self.chunks.pop_front() {
+                done_with(chunk);
+            }
+        }
+    }
+
     /// Copies as much as fits into `buf`, with one `copy_from_slice` per chunk, and
     /// hands each chunk read to the end to `done_with` (the deframer reuses it);
     /// returns how many bytes.
@@ -818,6 +967,32 @@ mod received_tests {
             "read chunks are handed back"
         );
         assert_eq!(r.read(&mut buf, drop), 0);
+        assert_eq!(r.len(), 0);
+        assert!(r.chunks.is_empty());
+    }
+
+    #[test]
+    fn lends_front_chunk_and_consumes_partly() {
+        let mut r = Received::default();
+        assert!(r.front().is_empty());
+        r.consume(5, |_| panic!("nothing to hand back"));
+        r.push(b"IVhello".to_vec(), 2);
+        r.push(vec![b'w'; 40], 0);
+        assert_eq!(r.front(), b"hello");
+        let mut back = Vec::new();
+        r.consume(2, |c| back.push(c));
+        assert_eq!(r.front(), b"llo");
+        assert_eq!(r.len(), 43);
+        // Consuming more than lent stops at the chunk's end.
+        r.consume(100, |c| back.push(c));
+        assert_eq!(back, vec![b"IVhello".to_vec()]);
+        assert_eq!(r.front(), &[b'w'; 40][..]);
+        assert_eq!(r.len(), 40);
+        // Mixed with copying reads.
+        let mut buf = [0u8; 10];
+        assert_eq!(r.read(&mut buf, drop), 10);
+        assert_eq!(r.front().len(), 30);
+        r.consume(30, drop);
         assert_eq!(r.len(), 0);
         assert!(r.chunks.is_empty());
     }

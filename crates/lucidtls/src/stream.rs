@@ -2,7 +2,7 @@
 
 use crate::conn::Connection;
 use crate::error::Error;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 
 /// A [`Connection`] driven over a blocking transport such as a `TcpStream`.
 #[derive(Debug)]
@@ -118,6 +118,28 @@ impl<T: Read + Write> Read for Stream<T> {
             self.read_more()?;
         }
         Ok(self.conn.read_plaintext(buf))
+    }
+}
+
+impl<T: Read + Write> BufRead for Stream<T> {
+    /// Lends received plaintext where it was decrypted (no copy), reading and
+    /// processing records until some is there; empty at a clean close (close_notify),
+    /// an error at EOF without it, as [`Read::read`].
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.conn.is_handshaking() {
+            self.handshake()?;
+        }
+        while self.conn.plaintext_available() == 0 {
+            if self.conn.received_close_notify() {
+                return Ok(&[]);
+            }
+            self.read_more()?;
+        }
+        Ok(self.conn.fill_plaintext())
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.conn.consume_plaintext(amt);
     }
 }
 

@@ -151,7 +151,47 @@ pub trait AeadKey: Send + Sync {
         buf.extend_from_slice(&tail);
         sealed
     }
+
+    /// Seals `plaintext || trailer` out of place into `out`, which must be exactly
+    /// `plaintext.len() + trailer.len() + 16` bytes: the ciphertext, then the tag.
+    /// `plaintext` is read where it is (the caller's buffer), so the record layer
+    /// writes a record without first copying the data next to its header. `trailer`
+    /// is short extra plaintext sealed after it (TLS 1.3: the inner content type and
+    /// any padding; empty for TLS 1.2). On failure `out` may hold partial output: the
+    /// caller discards it.
+    ///
+    /// The default copies both into `out` and seals there; providers override it to
+    /// read the plaintext in place (AWS-LC: `EVP_AEAD_CTX_seal_scatter` with the
+    /// trailer as its `extra_in`).
+    fn seal_into(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        plaintext: &[u8],
+        trailer: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), Error> {
+        let inner = plaintext.len() + trailer.len();
+        if out.len() != inner + AEAD_TAG_LEN {
+            return Err(Error::Internal(
+                "AEAD seal_into output has the wrong length",
+            ));
+        }
+        let mut buf = Vec::with_capacity(out.len());
+        buf.extend_from_slice(plaintext);
+        buf.extend_from_slice(trailer);
+        self.seal(nonce, aad, &mut buf)?;
+        if buf.len() != out.len() {
+            return Err(Error::Internal("AEAD tag is not 16 bytes"));
+        }
+        out.copy_from_slice(&buf);
+        Ok(())
+    }
 }
+
+/// The tag length of every record-protection AEAD we support (AES-GCM,
+/// ChaCha20-Poly1305).
+pub const AEAD_TAG_LEN: usize = 16;
 
 /// A key-exchange group: (EC)DH or a KEM, including hybrids.
 pub trait KxGroup: Send + Sync + Debug {
@@ -324,6 +364,27 @@ pub trait CbcKey: Send + Sync {
         plaintext: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), Error>;
+    /// As [`CbcKey::seal_encrypt_then_mac`], but writes `CBC(plaintext || padding) ||
+    /// MAC` to the front of `out` and returns its length; fails, with nothing written
+    /// that matters, when `out` is too short (the record layer gives it room for
+    /// the plaintext, a block of padding and the MAC). This lets a record be sealed
+    /// straight into the caller's output buffer. The default seals into a temporary
+    /// buffer and copies; providers override it to seal in `out`.
+    fn seal_encrypt_then_mac_into(
+        &self,
+        iv: &[u8; 16],
+        header: &[u8; 11],
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let mut sealed = Vec::with_capacity(plaintext.len() + 64);
+        self.seal_encrypt_then_mac(iv, header, plaintext, &mut sealed)?;
+        let dst = out
+            .get_mut(..sealed.len())
+            .ok_or(Error::Internal("output too small for a CBC record"))?;
+        dst.copy_from_slice(&sealed);
+        Ok(sealed.len())
+    }
     /// Opens encrypt-then-MAC: the MAC is checked (constant-time compare) before decrypting.
     fn open_encrypt_then_mac(
         &self,

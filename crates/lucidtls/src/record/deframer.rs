@@ -226,6 +226,63 @@ impl RecordDeframer {
         Ok(got)
     }
 
+    /// Lends the buffer the next bytes of the stream belong in, for the caller to read
+    /// into directly (then [`RecordDeframer::commit`] how many arrived): the rest of the
+    /// pending header, or the rest of the current record's payload in that record's own
+    /// buffer. Never more than the record still needs, so every byte read there is
+    /// where it will be decrypted and none is copied, at the price of one read for
+    /// each header ([`RecordDeframer::read_from`] reads ahead instead and copies the
+    /// overshoot). Empty when the deframer is full: pop records first.
+    pub fn recv_buf(&mut self) -> &mut [u8] {
+        let space = self.space();
+        if space == 0 {
+            return &mut [];
+        }
+        if self.error.is_some() {
+            // Whatever arrives now is dropped by `commit`.
+            return &mut self.header;
+        }
+        match &mut self.partial {
+            Some(p) => {
+                let n = (p.len - p.filled).min(space);
+                p.payload
+                    .get_mut(p.filled..p.filled + n)
+                    .unwrap_or_default()
+            }
+            None => {
+                let n = (HEADER_LEN - self.header_len).min(space);
+                self.header
+                    .get_mut(self.header_len..self.header_len + n)
+                    .unwrap_or_default()
+            }
+        }
+    }
+
+    /// Takes `n` bytes the caller wrote at the front of [`RecordDeframer::recv_buf`]
+    /// (clamped to its length) and returns how many were taken. Headers are checked,
+    /// and records completed, exactly as [`RecordDeframer::push`] does.
+    pub fn commit(&mut self, n: usize) -> usize {
+        if self.error.is_some() {
+            return n;
+        }
+        let space = self.space();
+        let taken = match &mut self.partial {
+            Some(p) => {
+                let n = n.min(p.len - p.filled).min(space);
+                p.filled += n;
+                n
+            }
+            None => {
+                let n = n.min(HEADER_LEN - self.header_len).min(space);
+                self.header_len += n;
+                n
+            }
+        };
+        self.held += taken;
+        self.advance();
+        taken
+    }
+
     /// Whether the buffered bytes end in an incomplete record. At end of stream this
     /// means the peer truncated the connection mid-record.
     pub fn has_partial(&self) -> bool {
@@ -525,6 +582,53 @@ mod tests {
         assert_eq!(got, expect);
         assert!(d.is_empty());
         assert!(!d.has_partial());
+    }
+
+    #[test]
+    fn lent_buffers_frame_like_push() {
+        // Every record arrives through `recv_buf`/`commit` in reads of at most
+        // `step` bytes; the records and the payload buffers are the deframer's own.
+        let (wire, expect) = three_records();
+        for step in [1usize, 2, 4, 5, 7, 300, 10_000] {
+            let mut d = RecordDeframer::new();
+            let mut got = Vec::new();
+            let mut rest = &wire[..];
+            while !rest.is_empty() {
+                let buf = d.recv_buf();
+                assert!(!buf.is_empty());
+                let n = buf.len().min(step).min(rest.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                assert_eq!(d.commit(n), n);
+                rest = &rest[n..];
+                pop_all(&mut d, &mut got);
+            }
+            assert_eq!(got, expect, "step {step}");
+            assert!(!d.has_partial());
+        }
+
+        // Lent buffers never reach past the record, and the payload lands in place.
+        let mut d = RecordDeframer::new();
+        assert_eq!(d.recv_buf().len(), HEADER_LEN);
+        d.recv_buf().copy_from_slice(&[23, 3, 3, 0, 3]);
+        assert_eq!(d.commit(5), 5);
+        assert_eq!(d.recv_buf().len(), 3);
+        d.recv_buf().copy_from_slice(&[7, 8, 9]);
+        assert_eq!(d.commit(10), 3, "clamped to what was lent");
+        assert_eq!(d.pop().unwrap().unwrap().payload, vec![7, 8, 9]);
+
+        // A full deframer lends nothing; a bad header is reported by `pop`.
+        let mut d = RecordDeframer::new();
+        d.push(&record(23, 0x0303, &vec![0; MAX_CIPHERTEXT_TLS13]));
+        assert!(d.recv_buf().is_empty());
+        assert_eq!(d.commit(1), 0);
+        let mut d = RecordDeframer::new();
+        d.recv_buf()[0] = 0x19;
+        d.commit(1);
+        assert_eq!(d.commit(3), 3, "dropped after the error");
+        assert_eq!(
+            d.pop(),
+            Err(Error::UnexpectedContentType(ContentType::Unknown(0x19)))
+        );
     }
 
     #[test]

@@ -27,6 +27,35 @@ pub trait RecordEncrypter: Send + Sync {
         out: &mut Vec<u8>,
     ) -> Result<(), Error>;
 
+    /// As [`RecordEncrypter::encrypt`], but writes the record to the front of `out`
+    /// and returns its length. `out` must have room for `plaintext.len() +`
+    /// [`RecordEncrypter::overhead`] bytes, otherwise this is [`Error::Internal`] and
+    /// nothing is sealed (the sequence number does not move). On any failure the bytes
+    /// written so far are wiped.
+    ///
+    /// AEAD encrypters override it to seal from `plaintext` where it is straight into
+    /// `out` ([`crate::crypto::AeadKey::seal_into`]): the record costs no copy of its
+    /// data. The default seals into a temporary buffer and copies.
+    fn encrypt_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if out.len() < plaintext.len() + self.overhead() {
+            return Err(Error::Internal("output too small for a record"));
+        }
+        let mut record = Vec::with_capacity(plaintext.len() + self.overhead());
+        self.encrypt(typ, plaintext, &mut record)?;
+        let n = record.len();
+        let copied = out.get_mut(..n).map(|dst| dst.copy_from_slice(&record));
+        record.zeroize();
+        copied.ok_or(Error::Internal(
+            "record larger than the encrypter's overhead",
+        ))?;
+        Ok(n)
+    }
+
     /// The most bytes a record adds to its fragment (header, tag, padding, ...), for
     /// sizing output buffers.
     fn overhead(&self) -> usize;
@@ -207,7 +236,11 @@ impl Padding {
 }
 
 /// The AEAD tag length of every TLS 1.3 cipher suite we support.
-const TAG_LEN: usize = 16;
+const TAG_LEN: usize = crate::crypto::AEAD_TAG_LEN;
+
+/// The longest TLS 1.3 trailer (content type and padding) `encrypt_into` keeps on the
+/// stack; a padding policy asking for more gets a heap buffer.
+const SMALL_TRAILER: usize = 256;
 
 /// Computes the per-record nonce: the IV XORed with the sequence number, left-padded to
 /// the IV length (RFC 8446 §5.3).
@@ -340,6 +373,61 @@ impl RecordEncrypter for Tls13Encrypter {
         }
         self.seq = seq.checked_add(1);
         Ok(())
+    }
+
+    /// Sealed from `plaintext` where it is: the content type and padding are the
+    /// AEAD's trailer, so no byte of the data is copied before it is encrypted.
+    fn encrypt_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        let unpadded = plaintext.len() + 1;
+        if unpadded > self.max_inner {
+            return Err(Error::Internal(
+                "record fragment larger than the record size limit",
+            ));
+        }
+        let seq = self
+            .seq
+            .ok_or(Error::Internal("write sequence number exhausted"))?;
+        let inner_len = self.padding.padded_len(unpadded, self.max_inner);
+        let sealed_len = inner_len + TAG_LEN;
+        let header = encode_header(
+            ContentType::ApplicationData,
+            LEGACY_RECORD_VERSION,
+            sealed_len,
+        )?;
+        let record = out
+            .get_mut(..HEADER_LEN + sealed_len)
+            .ok_or(Error::Internal("output too small for a record"))?;
+        // The trailer: the content type, then the padding zeros (on the stack unless a
+        // padding policy asks for more than fits).
+        let trailer_len = inner_len - plaintext.len();
+        let mut small = [0u8; SMALL_TRAILER];
+        let mut large = Vec::new();
+        let trailer = match small.get_mut(..trailer_len) {
+            Some(t) => t,
+            None => {
+                large.resize(trailer_len, 0);
+                &mut large[..]
+            }
+        };
+        if let Some(first) = trailer.first_mut() {
+            *first = typ.to_wire();
+        }
+        let (head, body) = record.split_at_mut(HEADER_LEN);
+        head.copy_from_slice(&header);
+        let sealed =
+            self.key
+                .seal_into(&nonce_for(&self.iv, seq), &header, plaintext, trailer, body);
+        if let Err(e) = sealed {
+            record.zeroize();
+            return Err(e);
+        }
+        self.seq = seq.checked_add(1);
+        Ok(HEADER_LEN + sealed_len)
     }
 
     fn overhead(&self) -> usize {
@@ -591,6 +679,47 @@ mod tests {
             typ: ContentType::ApplicationData,
             version: 0x0303,
             payload,
+        }
+    }
+
+    #[test]
+    fn encrypt_into_writes_what_encrypt_appends() {
+        let (mut by_vec, _, mut dec, _) = pair();
+        let (mut by_slice, _, _, _) = pair();
+        let paddings = [
+            Padding::None,
+            Padding::ToMultipleOf(NonZeroUsize::new(32).unwrap()),
+            // More padding than the stack trailer holds.
+            Padding::ToMultipleOf(NonZeroUsize::new(1000).unwrap()),
+        ];
+        for padding in paddings {
+            by_vec.set_padding(padding);
+            by_slice.set_padding(padding);
+            for len in [0usize, 1, 255, 256, 4000, MAX_PLAINTEXT] {
+                let data: Vec<u8> = (0..len).map(|i| (i * 13) as u8).collect();
+                let mut expect = Vec::new();
+                by_vec
+                    .encrypt(ContentType::ApplicationData, &data, &mut expect)
+                    .unwrap();
+                let mut out = vec![0xee; len + by_slice.overhead()];
+                // Too small: refused, nothing sealed, the sequence number unmoved.
+                let seq = by_slice.sequence();
+                let short = expect.len() - 1;
+                assert_eq!(
+                    by_slice.encrypt_into(ContentType::ApplicationData, &data, &mut out[..short]),
+                    Err(Error::Internal("output too small for a record"))
+                );
+                assert_eq!(by_slice.sequence(), seq);
+                let n = by_slice
+                    .encrypt_into(ContentType::ApplicationData, &data, &mut out)
+                    .unwrap();
+                assert_eq!(&out[..n], &expect[..], "{padding:?} {len}");
+                assert_eq!(by_slice.sequence(), seq + 1);
+                let mut d = RecordDeframer::new();
+                d.push(&out[..n]);
+                let plain = dec.decrypt(d.pop().unwrap().unwrap()).unwrap();
+                assert_eq!(plain.payload, data);
+            }
         }
     }
 

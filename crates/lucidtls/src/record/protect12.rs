@@ -245,6 +245,49 @@ impl RecordEncrypter for Tls12AeadEncrypter {
         Ok(())
     }
 
+    /// Sealed from `plaintext` where it is, straight after the header and explicit
+    /// nonce in `out`.
+    fn encrypt_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if plaintext.len() > self.max_plaintext {
+            return Err(Error::Internal(
+                "record fragment larger than the record size limit",
+            ));
+        }
+        let seq = self
+            .seq
+            .ok_or(Error::Internal("write sequence number exhausted"))?;
+        let explicit_len = self.kind.explicit_nonce_len();
+        let sealed_len = plaintext.len() + TAG_LEN;
+        let total = HEADER_LEN + explicit_len + sealed_len;
+        let header = encode_header(typ, LEGACY_RECORD_VERSION, explicit_len + sealed_len)?;
+        let aad = aead_aad(seq, typ, LEGACY_RECORD_VERSION, plaintext.len())?;
+        let record = out
+            .get_mut(..total)
+            .ok_or(Error::Internal("output too small for a record"))?;
+        let (head, body) = record.split_at_mut(HEADER_LEN + explicit_len);
+        let (hdr, explicit) = head.split_at_mut(HEADER_LEN);
+        hdr.copy_from_slice(&header);
+        // GCM: the explicit nonce is the sequence number (8 bytes); ChaCha: none.
+        let seq_bytes = seq.to_be_bytes();
+        if let Some(src) = seq_bytes.get(..explicit_len) {
+            explicit.copy_from_slice(src);
+        }
+        let sealed = self
+            .key
+            .seal_into(&xor_nonce(&self.iv, seq), &aad, plaintext, &[], body);
+        if let Err(e) = sealed {
+            record.zeroize();
+            return Err(e);
+        }
+        self.seq = seq.checked_add(1);
+        Ok(total)
+    }
+
     fn overhead(&self) -> usize {
         HEADER_LEN + self.kind.explicit_nonce_len() + TAG_LEN
     }
@@ -499,6 +542,70 @@ impl RecordEncrypter for Tls12CbcEncrypter {
         }
         self.seq = seq.checked_add(1);
         Ok(())
+    }
+
+    /// Encrypt-then-MAC is sealed in `out` by the provider
+    /// ([`CbcKey::seal_encrypt_then_mac_into`]: one copy of the data, as the Vec path
+    /// makes). MAC-then-encrypt goes through AWS-LC's constant-time TLS CBC code,
+    /// which only appends to a buffer: it is sealed aside and copied.
+    fn encrypt_into(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        if out.len() < plaintext.len() + self.overhead() {
+            return Err(Error::Internal("output too small for a record"));
+        }
+        if !self.etm {
+            let mut record = Vec::with_capacity(plaintext.len() + self.overhead());
+            self.encrypt(typ, plaintext, &mut record)?;
+            let n = record.len();
+            out.get_mut(..n)
+                .ok_or(Error::Internal("CBC seal produced a bad length"))?
+                .copy_from_slice(&record);
+            return Ok(n);
+        }
+        if plaintext.len() > self.max_plaintext {
+            return Err(Error::Internal(
+                "record fragment larger than the record size limit",
+            ));
+        }
+        let seq = self
+            .seq
+            .ok_or(Error::Internal("write sequence number exhausted"))?;
+        let mut iv = [0u8; CBC_BLOCK];
+        (self.random)(&mut iv)?;
+        let mac_header = seq_header(seq, typ, LEGACY_RECORD_VERSION);
+        let (head, rest) = out.split_at_mut(HEADER_LEN.min(out.len()));
+        let (iv_slot, body) = rest.split_at_mut(CBC_BLOCK.min(rest.len()));
+        let sealed = self
+            .key
+            .seal_encrypt_then_mac_into(&iv, &mac_header, plaintext, body);
+        // IV || whole blocks || MAC, within the protocol's limit.
+        let checked = sealed.and_then(|n| {
+            let blocks = n.saturating_sub(self.alg.mac_len());
+            let len = CBC_BLOCK + n;
+            if blocks == 0 || blocks % CBC_BLOCK != 0 || len > MAX_CIPHERTEXT_TLS12 {
+                return Err(Error::Internal("CBC seal produced a bad length"));
+            }
+            Ok(len)
+        });
+        let len = match checked
+            .and_then(|len| Ok((len, encode_header(typ, LEGACY_RECORD_VERSION, len)?)))
+        {
+            Ok((len, header)) => {
+                head.copy_from_slice(&header);
+                iv_slot.copy_from_slice(&iv);
+                len
+            }
+            Err(e) => {
+                out.iter_mut().for_each(|b| *b = 0);
+                return Err(e);
+            }
+        };
+        self.seq = seq.checked_add(1);
+        Ok(HEADER_LEN + len)
     }
 
     /// Header, IV, MAC and at most one block of padding (assuming the provider pads
@@ -1026,6 +1133,57 @@ mod tests {
             }
             assert_eq!(dec.sequence(), sent.len() as u64);
         }
+    }
+
+    #[test]
+    fn aead_encrypt_into_writes_what_encrypt_appends() {
+        for kind in [Tls12AeadKind::AesGcm, Tls12AeadKind::ChaCha20Poly1305] {
+            let (mut by_vec, _, mut dec, _) = aead_pair(kind);
+            let (mut by_slice, _, _, _) = aead_pair(kind);
+            for (i, len) in [0usize, 1, 100, MAX_PLAINTEXT].into_iter().enumerate() {
+                let data = vec![i as u8 + 1; len];
+                let mut expect = Vec::new();
+                by_vec
+                    .encrypt(ContentType::ApplicationData, &data, &mut expect)
+                    .unwrap();
+                let mut out = vec![0xee; len + by_slice.overhead()];
+                let seq = by_slice.sequence();
+                assert!(by_slice
+                    .encrypt_into(
+                        ContentType::ApplicationData,
+                        &data,
+                        &mut out[..expect.len() - 1]
+                    )
+                    .is_err());
+                assert_eq!(by_slice.sequence(), seq, "nothing sealed");
+                let n = by_slice
+                    .encrypt_into(ContentType::ApplicationData, &data, &mut out)
+                    .unwrap();
+                assert_eq!(&out[..n], &expect[..], "{kind:?} {len}");
+                let mut d = RecordDeframer::new();
+                d.push(&out[..n]);
+                let plain = dec.decrypt(d.pop().unwrap().unwrap()).unwrap();
+                assert_eq!(plain.payload, data);
+            }
+        }
+        // CBC goes through the trait's default: the same record (same IV source).
+        let (mut by_vec, _, mut dec, _) = cbc_pair(CbcAlgorithm::Aes128Sha256, true);
+        let (mut by_slice, _, _, _) = cbc_pair(CbcAlgorithm::Aes128Sha256, true);
+        let mut expect = Vec::new();
+        by_vec
+            .encrypt(ContentType::ApplicationData, b"cbc data", &mut expect)
+            .unwrap();
+        let mut out = vec![0; 8 + by_slice.overhead()];
+        let n = by_slice
+            .encrypt_into(ContentType::ApplicationData, b"cbc data", &mut out)
+            .unwrap();
+        assert_eq!(&out[..n], &expect[..]);
+        let mut d = RecordDeframer::new();
+        d.push(&out[..n]);
+        assert_eq!(
+            dec.decrypt(d.pop().unwrap().unwrap()).unwrap().payload,
+            b"cbc data"
+        );
     }
 
     #[test]
