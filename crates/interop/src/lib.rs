@@ -8,10 +8,12 @@
 //!   expired leaf and a leaf for the wrong host name), generated once per test process with the
 //!   `openssl` binary into a temporary directory;
 //! - [`net`]: a free-port picker and a check that a given process listens on a port;
-//! - [`process`]: [`Peer`], a server process that is killed (by PID) when dropped, and
-//!   [`run`], a client runner with stdin bytes and a timeout;
-//! - [`peers`]: command lines and output parsers for OpenSSL and GnuTLS, and the TLS 1.3
-//!   parameter names ([`Suite`], [`Group`], [`CertKind`]) in each tool's spelling;
+//! - [`process`]: [`Peer`], a server process (or a client driven step by step through its
+//!   stdin, [`Peer::spawn_client`]) that is killed (by PID) when dropped, and [`run`], a
+//!   client runner with stdin bytes and a timeout;
+//! - [`peers`]: command lines and output parsers for OpenSSL and GnuTLS (the `*_base`
+//!   builders are the start every test's command line shares), and the parameter names
+//!   ([`Suite`], [`Group`], [`CertKind`], [`Version`]) in each tool's spelling;
 //! - [`lucid`]: where the `lucid` binary is, its command lines and output parsers;
 //! - [`tls12`]: the TLS 1.2 suites in each tool's spelling, TLS 1.2 command lines and parsers;
 //! - [`tools`]: whether a peer binary is installed, and the skip-or-fail rule under CI;
@@ -34,7 +36,7 @@ pub mod process;
 pub mod tls12;
 pub mod tools;
 
-pub use peers::{CertKind, Group, Suite};
+pub use peers::{CertKind, Group, Suite, Version};
 pub use pki::{pki, Leaf, Pki};
 pub use process::{run, Hold, Peer, Ready, RunOutput, RunSpec};
 

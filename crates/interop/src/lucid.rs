@@ -17,6 +17,7 @@
 //!
 //! Group names are the IANA ones: `x25519`, `secp256r1`, `secp384r1`.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -95,16 +96,54 @@ impl LucidOptions {
 
 /// `lucid connect 127.0.0.1:PORT --servername localhost --cafile <test CA> --tls1.3 ...`.
 pub fn lucid_connect(port: u16, options: &LucidOptions) -> Command {
+    let mut command = lucid_connect_base(port, &pki().ca_cert());
+    command.arg("--tls1.3");
+    options.apply(&mut command);
+    command
+}
+
+/// `lucid connect 127.0.0.1:PORT --servername localhost --cafile CA`: a client that trusts
+/// `ca` and checks the name `localhost`; callers add the version and the rest.
+pub fn lucid_connect_base(port: u16, ca: &Path) -> Command {
     let mut command = Command::new(lucid_bin());
     command
         .arg("connect")
         .arg(format!("127.0.0.1:{port}"))
         .args(["--servername", "localhost"])
         .arg("--cafile")
-        .arg(pki().ca_cert())
-        .arg("--tls1.3");
-    options.apply(&mut command);
+        .arg(ca);
     command
+}
+
+/// `lucid serve --listen 127.0.0.1:PORT --cert CERT --key KEY`: what every `lucid serve`
+/// command line here starts with; callers add the version and the rest. Start it with
+/// [`Peer::spawn`] and [`Ready::ListeningAndPrinted`]`("listening on")`, or use
+/// [`lucid_serve_peer`].
+pub fn lucid_serve_base(port: u16, cert: &Path, key: &Path) -> Command {
+    let mut command = Command::new(lucid_bin());
+    command
+        .arg("serve")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--cert")
+        .arg(cert)
+        .arg("--key")
+        .arg(key);
+    command
+}
+
+/// Starts `lucid serve` with `cert`/`key` plus `args` on a free port and waits until it
+/// listens and has printed `listening on`.
+pub fn lucid_serve_peer<S: AsRef<OsStr>>(cert: &Path, key: &Path, args: &[S]) -> Peer {
+    Peer::spawn(
+        "lucid serve",
+        |port| {
+            let mut command = lucid_serve_base(port, cert, key);
+            command.args(args);
+            command
+        },
+        Ready::ListeningAndPrinted("listening on".into()),
+    )
 }
 
 /// `lucid connect 127.0.0.1:PORT --tls1.3` plus exactly `args` (for negative tests that choose
@@ -126,16 +165,8 @@ pub fn lucid_server(leaf: Leaf, options: &LucidOptions) -> Peer {
     Peer::spawn(
         "lucid serve",
         |port| {
-            let mut command = Command::new(lucid_bin());
-            command
-                .arg("serve")
-                .arg("--listen")
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("--cert")
-                .arg(&files.cert)
-                .arg("--key")
-                .arg(&files.key)
-                .arg("--tls1.3");
+            let mut command = lucid_serve_base(port, &files.cert, &files.key);
+            command.arg("--tls1.3");
             options.apply(&mut command);
             command
         },

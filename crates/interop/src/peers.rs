@@ -10,6 +10,8 @@
 //! - Clients close the connection on stdin EOF (`s_client -no_ign_eof`), so tests keep stdin
 //!   open until the echo arrived ([`crate::Hold`]).
 
+use std::ffi::OsStr;
+use std::path::Path;
 use std::process::Command;
 
 use crate::pki::{pki, Leaf};
@@ -156,6 +158,53 @@ impl CertKind {
     }
 }
 
+/// A protocol version, for tests that run each case in TLS 1.3 and TLS 1.2, in each tool's
+/// spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// TLS 1.3.
+    Tls13,
+    /// TLS 1.2.
+    Tls12,
+}
+
+impl Version {
+    /// Both versions, TLS 1.3 first.
+    pub const ALL: [Version; 2] = [Version::Tls13, Version::Tls12];
+
+    /// The name lucid and OpenSSL print (`TLSv1.3`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Version::Tls13 => "TLSv1.3",
+            Version::Tls12 => "TLSv1.2",
+        }
+    }
+
+    /// lucid's flag (`--tls1.3`).
+    pub fn lucid(self) -> &'static str {
+        match self {
+            Version::Tls13 => "--tls1.3",
+            Version::Tls12 => "--tls1.2",
+        }
+    }
+
+    /// OpenSSL's flag (`-tls1_3`).
+    pub fn openssl(self) -> &'static str {
+        match self {
+            Version::Tls13 => "-tls1_3",
+            Version::Tls12 => "-tls1_2",
+        }
+    }
+
+    /// A GnuTLS `--priority=` option allowing only this version.
+    pub fn gnutls_priority(self) -> &'static str {
+        match self {
+            Version::Tls13 => "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3",
+            Version::Tls12 => "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.2",
+        }
+    }
+}
+
 /// Options for an OpenSSL or GnuTLS server.
 #[derive(Clone, Debug, Default)]
 pub struct ServerOptions {
@@ -184,16 +233,8 @@ pub fn openssl_server(leaf: Leaf, options: &ServerOptions) -> Peer {
     Peer::spawn(
         "openssl s_server",
         |port| {
-            let mut command = Command::new("openssl");
-            command
-                .arg("s_server")
-                .arg("-accept")
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("-cert")
-                .arg(&files.cert)
-                .arg("-key")
-                .arg(&files.key)
-                .args(["-rev", "-tls1_3"]);
+            let mut command = openssl_s_server_base(port, &files.cert, &files.key);
+            command.args(["-rev", "-tls1_3"]);
             if let Some(suite) = options.suite {
                 command.args(["-ciphersuites", suite.iana()]);
             }
@@ -226,15 +267,8 @@ pub fn gnutls_server(leaf: Leaf, options: &ServerOptions) -> Peer {
     Peer::spawn(
         "gnutls-serv",
         |port| {
-            let mut command = Command::new("gnutls-serv");
+            let mut command = gnutls_serv_base(port, &files.cert, &files.key);
             command
-                .arg("--echo")
-                .arg("--port")
-                .arg(port.to_string())
-                .arg("--x509certfile")
-                .arg(&files.cert)
-                .arg("--x509keyfile")
-                .arg(&files.key)
                 .arg("--disable-client-cert")
                 .arg(format!("--priority={priority}"))
                 .args(&options.extra);
@@ -248,21 +282,8 @@ pub fn gnutls_server(leaf: Leaf, options: &ServerOptions) -> Peer {
 /// the test CA and the host name, printing only data on stdout and a `-brief` summary on stderr.
 /// Pins `suite`/`group` when given.
 pub fn openssl_client(port: u16, suite: Option<Suite>, group: Option<Group>) -> Command {
-    let mut command = Command::new("openssl");
-    command
-        .arg("s_client")
-        .arg("-connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .arg("-CAfile")
-        .arg(pki().ca_cert())
-        .args([
-            "-verify_return_error",
-            "-tls1_3",
-            "-brief",
-            "-no_ign_eof",
-            "-nocommands",
-        ]);
+    let mut command = openssl_s_client_base(port, &pki().ca_cert());
+    command.args(["-tls1_3", "-brief", "-no_ign_eof", "-nocommands"]);
     if let Some(suite) = suite {
         command.args(["-ciphersuites", suite.iana()]);
     }
@@ -275,6 +296,18 @@ pub fn openssl_client(port: u16, suite: Option<Suite>, group: Option<Group>) -> 
 /// `gnutls-cli` to `localhost:port` (TLS 1.3 only), trusting the test CA, with its messages on
 /// stderr (`--logfile=/dev/stderr`) so stdout carries only data. Pins `suite`/`group` when given.
 pub fn gnutls_client(port: u16, suite: Option<Suite>, group: Option<Group>) -> Command {
+    gnutls_cli_base(port, &gnutls_priority(suite, group))
+}
+
+/// `gnutls-cli --logfile=/dev/stderr --x509cafile <test CA> --port PORT --priority=PRIORITY
+/// localhost`: messages on stderr so stdout carries only data. Options that must come before
+/// the host name (`-e`, `-r`, `--noticket`) go in `priority`'s place via [`gnutls_cli_with`].
+pub fn gnutls_cli_base(port: u16, priority: &str) -> Command {
+    gnutls_cli_with(port, &[&format!("--priority={priority}")])
+}
+
+/// `gnutls-cli --logfile=/dev/stderr --x509cafile <test CA> --port PORT ARGS... localhost`.
+pub fn gnutls_cli_with<S: AsRef<OsStr>>(port: u16, args: &[S]) -> Command {
     let mut command = Command::new("gnutls-cli");
     command
         .arg("--logfile=/dev/stderr")
@@ -282,8 +315,56 @@ pub fn gnutls_client(port: u16, suite: Option<Suite>, group: Option<Group>) -> C
         .arg(pki().ca_cert())
         .arg("--port")
         .arg(port.to_string())
-        .arg(format!("--priority={}", gnutls_priority(suite, group)))
+        .args(args)
         .arg("localhost");
+    command
+}
+
+/// `openssl s_server -accept 127.0.0.1:PORT -cert CERT -key KEY`: what every s_server command
+/// line in these tests starts with; callers add the version, the mode (`-rev`, `-www`) and the
+/// rest.
+pub fn openssl_s_server_base(port: u16, cert: &Path, key: &Path) -> Command {
+    let mut command = Command::new("openssl");
+    command
+        .arg("s_server")
+        .arg("-accept")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key);
+    command
+}
+
+/// `gnutls-serv --echo --port PORT --x509certfile CERT --x509keyfile KEY`: the start of every
+/// gnutls-serv command line here; callers add the priority and client-certificate options.
+pub fn gnutls_serv_base(port: u16, cert: &Path, key: &Path) -> Command {
+    let mut command = Command::new("gnutls-serv");
+    command
+        .arg("--echo")
+        .arg("--port")
+        .arg(port.to_string())
+        .arg("--x509certfile")
+        .arg(cert)
+        .arg("--x509keyfile")
+        .arg(key);
+    command
+}
+
+/// `openssl s_client -connect 127.0.0.1:PORT -servername localhost -verify_hostname localhost
+/// -CAfile CA -verify_return_error`: a client that verifies the chain against `ca` and the
+/// name `localhost` and fails on any verification error; callers add the version and output
+/// options.
+pub fn openssl_s_client_base(port: u16, ca: &Path) -> Command {
+    let mut command = Command::new("openssl");
+    command
+        .arg("s_client")
+        .arg("-connect")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
+        .arg("-CAfile")
+        .arg(ca)
+        .arg("-verify_return_error");
     command
 }
 

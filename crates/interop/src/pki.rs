@@ -86,10 +86,8 @@ impl Leaf {
 
     fn key_args(self) -> &'static [&'static str] {
         match self {
-            Leaf::ServerRsa | Leaf::Client => &["-newkey", "rsa:2048"],
-            Leaf::ServerEc | Leaf::Expired | Leaf::WrongName | Leaf::UntrustedClient => {
-                &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
-            }
+            Leaf::ServerRsa | Leaf::Client => RSA_2048,
+            Leaf::ServerEc | Leaf::Expired | Leaf::WrongName | Leaf::UntrustedClient => EC_P256,
             Leaf::ServerEd => &["-newkey", "ed25519"],
         }
     }
@@ -218,72 +216,27 @@ impl Pki {
     }
 
     fn generate_ca(&self) -> Result<(), String> {
-        openssl(
-            &self.dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "3650",
-                "-subj",
-                "/CN=lucid interop test CA",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ],
-        )
+        make_ca(&self.dir, "ca", "lucid interop test CA", RSA_2048)
     }
 
     fn generate_untrusted_ca(&self) -> Result<(), String> {
-        openssl(
+        make_ca(
             &self.dir,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "untrusted-ca.key",
-                "-out",
-                "untrusted-ca.pem",
-                "-days",
-                "3650",
-                "-subj",
-                "/CN=lucid interop untrusted CA",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ],
+            "untrusted-ca",
+            "lucid interop untrusted CA",
+            EC_P256,
         )
     }
 
     fn generate_leaf(&self, leaf: Leaf, serial: u32) -> Result<(), String> {
         let stem = leaf.stem();
-        let (key, csr, cert, ext) = (
-            format!("{stem}.key"),
+        let (csr, cert, ext) = (
             format!("{stem}.csr"),
             format!("{stem}.pem"),
             format!("{stem}.ext"),
         );
         write(&self.dir.join(&ext), &leaf.extensions())?;
-        let subject = format!("/CN={}", leaf.common_name());
-        let mut request = vec![
-            "req", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subject,
-        ];
-        request.extend_from_slice(leaf.key_args());
-        openssl(&self.dir, &request)?;
+        make_request(&self.dir, stem, leaf.common_name(), leaf.key_args())?;
         let serial = serial.to_string();
         if leaf == Leaf::Expired {
             // `openssl x509 -req` (3.0) cannot set dates in the past; `openssl ca` can.
@@ -303,7 +256,7 @@ impl Pki {
             );
             let config_file = format!("{stem}-ca.cnf");
             write(&self.dir.join(&config_file), &config)?;
-            openssl(
+            openssl_in(
                 &self.dir,
                 &[
                     "ca",
@@ -333,7 +286,7 @@ impl Pki {
             } else {
                 ("ca.pem", "ca.key")
             };
-            openssl(
+            openssl_in(
                 &self.dir,
                 &[
                     "x509",
@@ -359,12 +312,68 @@ impl Pki {
     }
 }
 
+/// `openssl req` arguments for a new RSA-2048 key.
+pub const RSA_2048: &[&str] = &["-newkey", "rsa:2048"];
+
+/// `openssl req` arguments for a new ECDSA P-256 key.
+pub const EC_P256: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+
+/// Makes a self-signed CA in `dir` with `openssl req -x509`: `STEM.pem` and its unencrypted
+/// key `STEM.key`, subject `CN=common_name`, valid ten years, `basicConstraints` CA:TRUE and
+/// `keyUsage` keyCertSign, cRLSign. `key_args` choose the key ([`RSA_2048`], [`EC_P256`]).
+pub fn make_ca(dir: &Path, stem: &str, common_name: &str, key_args: &[&str]) -> Result<(), String> {
+    let (key, cert, subject) = (
+        format!("{stem}.key"),
+        format!("{stem}.pem"),
+        format!("/CN={common_name}"),
+    );
+    let mut args = vec!["req", "-x509"];
+    args.extend_from_slice(key_args);
+    args.extend([
+        "-nodes",
+        "-keyout",
+        &key,
+        "-out",
+        &cert,
+        "-days",
+        "3650",
+        "-subj",
+        &subject,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl_in(dir, &args)
+}
+
+/// Makes a new key `STEM.key` and a certificate request `STEM.csr` for `CN=common_name` in
+/// `dir` with `openssl req`, for a CA of the caller's to sign.
+pub fn make_request(
+    dir: &Path,
+    stem: &str,
+    common_name: &str,
+    key_args: &[&str],
+) -> Result<(), String> {
+    let (key, csr, subject) = (
+        format!("{stem}.key"),
+        format!("{stem}.csr"),
+        format!("/CN={common_name}"),
+    );
+    let mut args = vec![
+        "req", "-nodes", "-keyout", &key, "-out", &csr, "-subj", &subject,
+    ];
+    args.extend_from_slice(key_args);
+    openssl_in(dir, &args)
+}
+
 fn write(path: &Path, contents: &str) -> Result<(), String> {
     std::fs::write(path, contents).map_err(|e| format!("write {}: {e}", path.display()))
 }
 
-/// Runs `openssl ARGS` in `dir`; an error carries the command and its output.
-fn openssl(dir: &Path, args: &[&str]) -> Result<(), String> {
+/// Runs `openssl ARGS` in `dir` (stdin empty) for tests that make their own certificates;
+/// an error carries the command and its output.
+pub fn openssl_in(dir: &Path, args: &[&str]) -> Result<(), String> {
     let output = Command::new("openssl")
         .args(args)
         .current_dir(dir)

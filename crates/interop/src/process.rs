@@ -113,8 +113,9 @@ pub struct Peer {
     name: String,
     command: String,
     child: Child,
-    // Kept open so that servers which read their stdin (openssl s_server) never see EOF.
-    _stdin: Option<ChildStdin>,
+    // Kept open so that servers which read their stdin (openssl s_server) never see EOF, and
+    // so that tests can drive a program through it ([`Peer::send`]).
+    stdin: Option<ChildStdin>,
     port: u16,
     stdout: Shared,
     stderr: Shared,
@@ -139,7 +140,14 @@ impl Peer {
         panic!("{name} did not start: {last_failure}");
     }
 
-    fn start(name: &str, command: &mut Command, port: u16, ready: &Ready) -> Result<Peer, String> {
+    /// Starts a program that does not listen (a client driven step by step through its stdin
+    /// with [`Peer::send`]), with the same output capture and kill-on-drop as a server; its
+    /// [`Peer::port`] is 0. Panics if the program cannot be started.
+    pub fn spawn_client(name: &str, command: &mut Command) -> Peer {
+        Self::launch(name, command, 0)
+    }
+
+    fn launch(name: &str, command: &mut Command, port: u16) -> Peer {
         let line = command_line(command);
         let mut child = command
             .stdin(Stdio::piped())
@@ -150,15 +158,19 @@ impl Peer {
         let stdin = child.stdin.take();
         let (stdout, _) = capture(child.stdout.take().expect("stdout is piped"));
         let (stderr, _) = capture(child.stderr.take().expect("stderr is piped"));
-        let mut peer = Peer {
+        Peer {
             name: name.to_string(),
             command: line,
             child,
-            _stdin: stdin,
+            stdin,
             port,
             stdout,
             stderr,
-        };
+        }
+    }
+
+    fn start(name: &str, command: &mut Command, port: u16, ready: &Ready) -> Result<Peer, String> {
+        let mut peer = Self::launch(name, command, port);
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if let Ok(Some(status)) = peer.child.try_wait() {
@@ -243,20 +255,75 @@ impl Peer {
         }
     }
 
+    /// Writes `text` to the program's stdin (e.g. a line `R`, which makes `openssl s_client`
+    /// renegotiate). An error carries the program's output.
+    pub fn send(&mut self, text: &str) -> Result<(), String> {
+        let Some(stdin) = self.stdin.as_mut() else {
+            return Err(format!("stdin already closed\n{}", self.describe()));
+        };
+        let written = stdin
+            .write_all(text.as_bytes())
+            .and_then(|()| stdin.flush());
+        written.map_err(|e| format!("writing to {}: {e}\n{}", self.name, self.describe()))
+    }
+
+    /// Closes the program's stdin (clients then close their connection).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits (at most [`READY_TIMEOUT`]) until stdout and stderr together contain `text` at
+    /// least `count` times; an error carries the program's output.
+    pub fn expect_output_count(&self, text: &str, count: usize) -> Result<(), String> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        while self.output_text().matches(text).count() < count {
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{} did not print {text:?} ({count}x)\n{}",
+                    self.name,
+                    self.describe()
+                ));
+            }
+            std::thread::sleep(POLL);
+        }
+        Ok(())
+    }
+
+    /// [`Peer::expect_output_count`] for one occurrence.
+    pub fn expect_output(&self, text: &str) -> Result<(), String> {
+        self.expect_output_count(text, 1)
+    }
+
+    /// Waits (at most [`READY_TIMEOUT`]) until the program exits, and returns its status.
+    pub fn wait_exit(&mut self) -> Result<ExitStatus, String> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the capture threads take the last output.
+                std::thread::sleep(Duration::from_millis(20));
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{} did not exit\n{}", self.name, self.describe()));
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
     /// Whether the server process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// The server's name, command line and (the end of) its output, for failure messages.
+    /// The program's name, port (for a server), command line and (the end of) its output,
+    /// for failure messages.
     pub fn describe(&self) -> String {
-        format!(
-            "server {} on port {}: {}\n{}",
-            self.name,
-            self.port,
-            self.command,
-            self.describe_output()
-        )
+        let what = if self.port == 0 {
+            format!("program {}", self.name)
+        } else {
+            format!("server {} on port {}", self.name, self.port)
+        };
+        format!("{what}: {}\n{}", self.command, self.describe_output())
     }
 
     fn describe_output(&self) -> String {
@@ -321,6 +388,12 @@ impl RunSpec {
             hold: Hold::Close,
             timeout: Duration::from_secs(20),
         }
+    }
+
+    /// Feed `line` and keep stdin open until it comes back on stdout (an echo server; most
+    /// clients close the connection on stdin EOF), time out after 20 s.
+    pub fn echo(line: &str) -> Self {
+        RunSpec::new(line).hold(Hold::UntilStdoutContains(line.as_bytes().to_vec()))
     }
 
     /// Sets how long stdin stays open.

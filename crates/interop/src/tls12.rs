@@ -17,7 +17,10 @@
 
 use std::process::Command;
 
-use crate::lucid::lucid_bin;
+use crate::lucid::{lucid_connect_base, lucid_serve_peer};
+use crate::peers::{
+    gnutls_cli_base, gnutls_serv_base, openssl_s_client_base, openssl_s_server_base,
+};
 use crate::pki::{pki, Leaf};
 use crate::process::{Peer, Ready};
 
@@ -168,16 +171,8 @@ pub fn openssl_server12(leaf: Leaf, cipher: Option<&str>, extra: &[&str]) -> Pee
     Peer::spawn(
         "openssl s_server",
         |port| {
-            let mut command = Command::new("openssl");
-            command
-                .arg("s_server")
-                .arg("-accept")
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("-cert")
-                .arg(&files.cert)
-                .arg("-key")
-                .arg(&files.key)
-                .args(["-rev", "-tls1_2"]);
+            let mut command = openssl_s_server_base(port, &files.cert, &files.key);
+            command.args(["-rev", "-tls1_2"]);
             if let Some(cipher) = cipher {
                 command.args(["-cipher", cipher]);
             }
@@ -194,15 +189,8 @@ pub fn gnutls_server12(leaf: Leaf, priority: &str) -> Peer {
     Peer::spawn(
         "gnutls-serv",
         |port| {
-            let mut command = Command::new("gnutls-serv");
+            let mut command = gnutls_serv_base(port, &files.cert, &files.key);
             command
-                .arg("--echo")
-                .arg("--port")
-                .arg(port.to_string())
-                .arg("--x509certfile")
-                .arg(&files.cert)
-                .arg("--x509keyfile")
-                .arg(&files.key)
                 .arg("--disable-client-cert")
                 .arg(format!("--priority={priority}"));
             command
@@ -216,20 +204,8 @@ pub fn gnutls_server12(leaf: Leaf, priority: &str) -> Peer {
 /// that shows `Extended master secret: yes` and `Master-Key:` — so callers look for the echo at
 /// the end of stdout. Pins `cipher` (an OpenSSL cipher string) when given.
 pub fn openssl_client12(port: u16, cipher: Option<&str>) -> Command {
-    let mut command = Command::new("openssl");
-    command
-        .arg("s_client")
-        .arg("-connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .arg("-CAfile")
-        .arg(pki().ca_cert())
-        .args([
-            "-verify_return_error",
-            "-tls1_2",
-            "-no_ign_eof",
-            "-nocommands",
-        ]);
+    let mut command = openssl_s_client_base(port, &pki().ca_cert());
+    command.args(["-tls1_2", "-no_ign_eof", "-nocommands"]);
     if let Some(cipher) = cipher {
         command.args(["-cipher", cipher]);
     }
@@ -238,29 +214,14 @@ pub fn openssl_client12(port: u16, cipher: Option<&str>) -> Command {
 
 /// `gnutls-cli` to `localhost:port` with `priority`, trusting the test CA, messages on stderr.
 pub fn gnutls_client12(port: u16, priority: &str) -> Command {
-    let mut command = Command::new("gnutls-cli");
-    command
-        .arg("--logfile=/dev/stderr")
-        .arg("--x509cafile")
-        .arg(pki().ca_cert())
-        .arg("--port")
-        .arg(port.to_string())
-        .arg(format!("--priority={priority}"))
-        .arg("localhost");
-    command
+    gnutls_cli_base(port, priority)
 }
 
 /// `lucid connect 127.0.0.1:PORT --servername localhost --cafile <test CA> --wait-ms 100` plus
 /// `args` (no version pinned: pass `--tls1.2` or use [`Suite12::lucid_args`]).
 pub fn lucid_connect12(port: u16, args: &[String]) -> Command {
-    let mut command = Command::new(lucid_bin());
-    command
-        .arg("connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--servername", "localhost", "--wait-ms", "100"])
-        .arg("--cafile")
-        .arg(pki().ca_cert())
-        .args(args);
+    let mut command = lucid_connect_base(port, &pki().ca_cert());
+    command.args(["--wait-ms", "100"]).args(args);
     command
 }
 
@@ -268,23 +229,7 @@ pub fn lucid_connect12(port: u16, args: &[String]) -> Command {
 /// pinned) and waits until it prints `listening on`.
 pub fn lucid_server12(leaf: Leaf, args: &[String]) -> Peer {
     let files = pki().leaf(leaf);
-    Peer::spawn(
-        "lucid serve",
-        |port| {
-            let mut command = Command::new(lucid_bin());
-            command
-                .arg("serve")
-                .arg("--listen")
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("--cert")
-                .arg(&files.cert)
-                .arg("--key")
-                .arg(&files.key)
-                .args(args);
-            command
-        },
-        Ready::ListeningAndPrinted("listening on".into()),
-    )
+    lucid_serve_peer(&files.cert, &files.key, args)
 }
 
 /// The `negotiated` words of `lucid serve`'s `client ADDR: negotiated <version> <suite>

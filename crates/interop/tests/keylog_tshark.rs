@@ -22,12 +22,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use interop::lucid::lucid_bin;
 use interop::net::free_port;
 use interop::peers::openssl_rev;
 use interop::pki::{pki, Leaf};
 use interop::process::Peer;
-use interop::tls12::{lucid_server12, openssl_server12};
+use interop::tls12::{lucid_connect12, lucid_server12, openssl_server12};
 use interop::{ensure, run, run_cases, tools, Hold, RunSpec};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -164,20 +163,19 @@ fn check_case(case: &Case) -> Result<(), String> {
         Server::Lucid => probe.clone(),
         Server::Openssl => openssl_rev(&probe),
     };
-    let mut command = Command::new(lucid_bin());
-    command
-        .arg("connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--servername", "localhost", "--wait-ms", "100"])
-        .arg("--cafile")
-        .arg(pki().ca_cert())
-        .arg(version_flag(case))
-        .args(["--cipher", case.suite, "--verbose"])
-        .arg("--trace-json")
-        .arg(&trace_json);
+    let mut args = vec![
+        version_flag(case),
+        "--cipher".into(),
+        case.suite.into(),
+        "--verbose".into(),
+        "--trace-json".into(),
+        trace_json.display().to_string(),
+    ];
     if case.key_log == KeyLogFrom::LucidClient {
-        command.arg("--keylog").arg(&key_log);
+        args.push("--keylog".into());
+        args.push(key_log.display().to_string());
     }
+    let mut command = lucid_connect12(port, &args);
     let out = run(
         &mut command,
         RunSpec::new(probe.clone())

@@ -27,56 +27,21 @@
 //! cargo build --release -p lucid && cargo test --release -p interop --test mtls_matrix
 //! ```
 
+use std::ffi::OsString;
 use std::process::Command;
 use std::time::Duration;
 
 use interop::lucid::parse_error;
-use interop::peers::openssl_rev;
+use interop::peers::{
+    gnutls_cli_with, gnutls_serv_base, openssl_rev, openssl_s_client_base, openssl_s_server_base,
+};
 use interop::process::Peer;
 use interop::tls12::{lucid_connect12, lucid_server12};
-use interop::{ensure, pki, run, run_cases, tools, Hold, Leaf, Ready, RunOutput, RunSpec};
+use interop::{ensure, pki, run, run_cases, tools, Hold, Leaf, Ready, RunOutput, RunSpec, Version};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
 const LOG_WAIT: Duration = Duration::from_secs(5);
 const THREADS: usize = 3;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Version {
-    Tls13,
-    Tls12,
-}
-
-impl Version {
-    const ALL: [Version; 2] = [Version::Tls13, Version::Tls12];
-
-    fn name(self) -> &'static str {
-        match self {
-            Version::Tls13 => "TLSv1.3",
-            Version::Tls12 => "TLSv1.2",
-        }
-    }
-
-    fn lucid(self) -> &'static str {
-        match self {
-            Version::Tls13 => "--tls1.3",
-            Version::Tls12 => "--tls1.2",
-        }
-    }
-
-    fn openssl(self) -> &'static str {
-        match self {
-            Version::Tls13 => "-tls1_3",
-            Version::Tls12 => "-tls1_2",
-        }
-    }
-
-    fn gnutls_priority(self) -> &'static str {
-        match self {
-            Version::Tls13 => "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3",
-            Version::Tls12 => "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.2",
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tool {
@@ -185,21 +150,13 @@ fn peer_client(case: &Case, port: u16) -> Command {
     let mut command;
     match case.tool {
         Tool::OpenSsl => {
-            command = Command::new("openssl");
-            command
-                .arg("s_client")
-                .arg("-connect")
-                .arg(format!("127.0.0.1:{port}"))
-                .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-                .arg("-CAfile")
-                .arg(pki.ca_cert())
-                .args([
-                    "-verify_return_error",
-                    "-brief",
-                    "-no_ign_eof",
-                    "-nocommands",
-                ])
-                .arg(case.version.openssl());
+            command = openssl_s_client_base(port, &pki.ca_cert());
+            command.args([
+                "-brief",
+                "-no_ign_eof",
+                "-nocommands",
+                case.version.openssl(),
+            ]);
             if let Some(leaf) = case.identity.leaf() {
                 let files = pki.leaf(leaf);
                 command
@@ -210,23 +167,17 @@ fn peer_client(case: &Case, port: u16) -> Command {
             }
         }
         Tool::GnuTls => {
-            command = Command::new("gnutls-cli");
-            command
-                .arg("--logfile=/dev/stderr")
-                .arg("--x509cafile")
-                .arg(pki.ca_cert())
-                .arg("--port")
-                .arg(port.to_string())
-                .arg(case.version.gnutls_priority());
+            let mut args = vec![OsString::from(case.version.gnutls_priority())];
             if let Some(leaf) = case.identity.leaf() {
                 let files = pki.leaf(leaf);
-                command
-                    .arg("--x509certfile")
-                    .arg(files.cert)
-                    .arg("--x509keyfile")
-                    .arg(files.key);
+                args.extend([
+                    "--x509certfile".into(),
+                    files.cert.into(),
+                    "--x509keyfile".into(),
+                    files.key.into(),
+                ]);
             }
-            command.arg("localhost");
+            command = gnutls_cli_with(port, &args);
         }
     }
     command
@@ -353,15 +304,8 @@ fn peer_server(tool: Tool, version: Version) -> Peer {
         Tool::OpenSsl => Peer::spawn(
             "openssl s_server",
             |port| {
-                let mut command = Command::new("openssl");
+                let mut command = openssl_s_server_base(port, &files.cert, &files.key);
                 command
-                    .arg("s_server")
-                    .arg("-accept")
-                    .arg(format!("127.0.0.1:{port}"))
-                    .arg("-cert")
-                    .arg(&files.cert)
-                    .arg("-key")
-                    .arg(&files.key)
                     .args(["-Verify", "1", "-CAfile"])
                     .arg(pki.ca_cert())
                     .arg("-rev")
@@ -373,15 +317,8 @@ fn peer_server(tool: Tool, version: Version) -> Peer {
         Tool::GnuTls => Peer::spawn(
             "gnutls-serv",
             |port| {
-                let mut command = Command::new("gnutls-serv");
+                let mut command = gnutls_serv_base(port, &files.cert, &files.key);
                 command
-                    .arg("--echo")
-                    .arg("--port")
-                    .arg(port.to_string())
-                    .arg("--x509certfile")
-                    .arg(&files.cert)
-                    .arg("--x509keyfile")
-                    .arg(&files.key)
                     .arg("--x509cafile")
                     .arg(pki.ca_cert())
                     .args(["--require-client-cert", "--verify-client-cert"])

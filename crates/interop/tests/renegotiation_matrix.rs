@@ -24,244 +24,66 @@
 //! cargo build --release -p lucid && cargo nextest run --release -p interop --test renegotiation_matrix
 //! ```
 
-use std::io::{Read, Write};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use interop::lucid::lucid_bin;
-use interop::net::{free_port, listening};
-use interop::process::{command_line, tail};
-use interop::{ensure, pki, tools, Leaf};
+use interop::lucid::{lucid_connect_base, lucid_serve_peer};
+use interop::peers::{gnutls_cli_with, openssl_s_client_base, openssl_s_server_base};
+use interop::process::READY_TIMEOUT as STEP;
+use interop::{ensure, pki, tools, Leaf, Peer, Ready};
 
-/// How long one step may take.
-const STEP: Duration = Duration::from_secs(10);
-
-type Shared = Arc<Mutex<Vec<u8>>>;
-
-fn capture(mut reader: impl Read + Send + 'static) -> Shared {
-    let buffer: Shared = Arc::default();
-    let sink = Arc::clone(&buffer);
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            match reader.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => sink
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .extend_from_slice(chunk.get(..n).unwrap_or_default()),
-            }
-        }
-    });
-    buffer
-}
-
-fn text_of(buffer: &Shared) -> String {
-    String::from_utf8_lossy(&buffer.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-}
-
-/// A program driven through its stdin, step by step; killed (by PID) when dropped.
-struct Driven {
-    name: String,
-    command: String,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: Shared,
-    stderr: Shared,
-    port: u16,
-}
-
-impl Driven {
-    fn spawn(name: &str, command: &mut Command) -> Driven {
-        let line = command_line(command);
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name} ({line}): {e}"));
-        let stdin = child.stdin.take();
-        let stdout = capture(child.stdout.take().expect("piped"));
-        let stderr = capture(child.stderr.take().expect("piped"));
-        Driven {
-            name: name.to_string(),
-            command: line,
-            child,
-            stdin,
-            stdout,
-            stderr,
-            port: 0,
-        }
-    }
-
-    /// Starts a server made by `make(port)` on a free port and waits until it listens and
-    /// has printed `ready`.
-    fn server(name: &str, ready: &str, make: impl Fn(u16) -> Command) -> Driven {
-        let port = free_port();
-        let mut server = Driven::spawn(name, &mut make(port));
-        server.port = port;
-        let deadline = Instant::now() + STEP;
-        while !(listening(server.child.id(), port) && server.output().contains(ready)) {
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("{name} exited with {status}\n{}", server.describe());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name} not ready\n{}",
-                server.describe()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        server
-    }
-
-    fn send(&mut self, bytes: &str) -> Result<(), String> {
-        let stdin = self.stdin.as_mut().ok_or("stdin already closed")?;
-        stdin
-            .write_all(bytes.as_bytes())
-            .and_then(|()| stdin.flush())
-            .map_err(|e| format!("writing to {}: {e}\n{}", self.name, self.describe()))
-    }
-
-    fn close_stdin(&mut self) {
-        self.stdin = None;
-    }
-
-    fn stdout(&self) -> String {
-        text_of(&self.stdout)
-    }
-
-    fn stderr(&self) -> String {
-        text_of(&self.stderr)
-    }
-
-    fn output(&self) -> String {
-        format!("{}\n{}", self.stdout(), self.stderr())
-    }
-
-    /// Waits until stdout or stderr contains `needle` `count` times.
-    fn wait_for_n(&self, needle: &str, count: usize) -> Result<(), String> {
-        let deadline = Instant::now() + STEP;
-        while self.output().matches(needle).count() < count {
-            if Instant::now() > deadline {
-                return Err(format!(
-                    "{} did not print {needle:?} ({count}x)\n{}",
-                    self.name,
-                    self.describe()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Ok(())
-    }
-
-    fn wait_for(&self, needle: &str) -> Result<(), String> {
-        self.wait_for_n(needle, 1)
-    }
-
-    fn wait_exit(&mut self) -> Result<ExitStatus, String> {
-        let deadline = Instant::now() + STEP;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                // Let the capture threads take the last output.
-                std::thread::sleep(Duration::from_millis(20));
-                return Ok(status);
-            }
-            if Instant::now() > deadline {
-                return Err(format!("{} did not exit\n{}", self.name, self.describe()));
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "{}: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.name,
-            self.command,
-            tail(&self.stdout(), 3000),
-            tail(&self.stderr(), 3000)
-        )
-    }
-}
-
-impl Drop for Driven {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn both(a: &Driven, b: &Driven) -> String {
+fn both(a: &Peer, b: &Peer) -> String {
     format!("{}\n{}", a.describe(), b.describe())
 }
 
+/// Waits until `peer` has printed `text`; a failure also shows `other`'s output.
+fn expect_seen(peer: &Peer, text: &str, other: &Peer) -> Result<(), String> {
+    peer.expect_output(text)
+        .map_err(|e| format!("{e}\n{}", other.describe()))
+}
+
+/// `from` types `text`, and `to` (its peer) prints it.
+fn pass(from: &mut Peer, to: &Peer, text: &str) -> Result<(), String> {
+    from.send(text)?;
+    expect_seen(to, text, from)
+}
+
 /// `lucid serve --tls1.2` (plus `args`) with the ECDSA leaf.
-fn lucid_server(args: &[&str]) -> Driven {
+fn lucid_server(args: &[&str]) -> Peer {
     let files = pki().leaf(Leaf::ServerEc);
-    Driven::server("lucid serve", "listening on", |port| {
-        let mut command = Command::new(lucid_bin());
-        command
-            .arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--cert")
-            .arg(&files.cert)
-            .arg("--key")
-            .arg(&files.key)
-            .arg("--tls1.2")
-            .args(args);
-        command
-    })
+    let args: Vec<&str> = std::iter::once("--tls1.2")
+        .chain(args.iter().copied())
+        .collect();
+    lucid_serve_peer(&files.cert, &files.key, &args)
 }
 
 /// `openssl s_server -tls1_2` (plus `args`) in its default mode: what the client sends goes
 /// to its stdout, its stdin goes to the client, and stdin lines `r` / `R` renegotiate.
-fn openssl_server(args: &[&str]) -> Driven {
+fn openssl_server(args: &[&str]) -> Peer {
     let files = pki().leaf(Leaf::ServerEc);
-    Driven::server("openssl s_server", "ACCEPT", |port| {
-        let mut command = Command::new("openssl");
-        command
-            .arg("s_server")
-            .arg("-accept")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(&files.cert)
-            .arg("-key")
-            .arg(&files.key)
-            .arg("-tls1_2")
-            .args(args);
-        command
-    })
+    Peer::spawn(
+        "openssl s_server",
+        |port| {
+            let mut command = openssl_s_server_base(port, &files.cert, &files.key);
+            command.arg("-tls1_2").args(args);
+            command
+        },
+        Ready::ListeningAndPrinted("ACCEPT".into()),
+    )
 }
 
 /// `openssl s_client -tls1_2 -quiet -no_ign_eof`: only data on stdout, and a stdin line `R`
 /// renegotiates.
-fn openssl_client(port: u16) -> Driven {
-    let mut command = Command::new("openssl");
-    command
-        .arg("s_client")
-        .arg("-connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .arg("-CAfile")
-        .arg(pki().ca_cert())
-        .args(["-verify_return_error", "-tls1_2", "-quiet", "-no_ign_eof"]);
-    Driven::spawn("openssl s_client", &mut command)
+fn openssl_client(port: u16) -> Peer {
+    let mut command = openssl_s_client_base(port, &pki().ca_cert());
+    command.args(["-tls1_2", "-quiet", "-no_ign_eof"]);
+    Peer::spawn_client("openssl s_client", &mut command)
 }
 
 /// `lucid connect --tls1.2` to `port` plus `args`.
-fn lucid_client(port: u16, args: &[&str]) -> Driven {
-    let mut command = Command::new(lucid_bin());
-    command
-        .arg("connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--servername", "localhost", "--tls1.2", "--wait-ms", "200"])
-        .arg("--cafile")
-        .arg(pki().ca_cert())
-        .args(args);
-    Driven::spawn("lucid connect", &mut command)
+fn lucid_client(port: u16, args: &[&str]) -> Peer {
+    let mut command = lucid_connect_base(port, &pki().ca_cert());
+    command.args(["--tls1.2", "--wait-ms", "200"]).args(args);
+    Peer::spawn_client("lucid connect", &mut command)
 }
 
 /// Checks that `text` holds `parts` in this order, each exactly.
@@ -286,15 +108,15 @@ fn openssl_client_renegotiates_with_lucid_server() -> Result<(), String> {
         return Ok(());
     }
     let server = lucid_server(&["--allow-renegotiation"]);
-    let mut client = openssl_client(server.port);
-    let ctx = |c: &Driven| both(c, &server);
+    let mut client = openssl_client(server.port());
+    let ctx = |c: &Peer| both(c, &server);
     let mut expected = String::new();
-    let mut step = |client: &mut Driven, line: &str| -> Result<(), String> {
+    let mut step = |client: &mut Peer, line: &str| -> Result<(), String> {
         client.send(line)?;
         expected.push_str(line);
         let wanted = expected.clone();
         let deadline = Instant::now() + STEP;
-        while client.stdout() != wanted {
+        while client.stdout_text() != wanted {
             ensure(Instant::now() < deadline, || {
                 format!("expected the echo {wanted:?}\n{}", ctx(client))
             })?;
@@ -306,12 +128,10 @@ fn openssl_client_renegotiates_with_lucid_server() -> Result<(), String> {
     for n in 1..=2 {
         // s_client takes a line `R` only when it is the whole read, so each goes alone.
         client.send("R\n")?;
-        client.wait_for_n("RENEGOTIATING", n)?;
+        client.expect_output_count("RENEGOTIATING", n)?;
         // Typed while the renegotiation runs (s_client sends it once it has finished).
         step(&mut client, &format!("during renegotiation {n}\n"))?;
-        server
-            .wait_for(&format!("renegotiated: yes ({n})"))
-            .map_err(|e| format!("{e}\n{}", client.describe()))?;
+        expect_seen(&server, &format!("renegotiated: yes ({n})"), &client)?;
         step(&mut client, &format!("after renegotiation {n}\n"))?;
     }
     client.close_stdin();
@@ -319,11 +139,9 @@ fn openssl_client_renegotiates_with_lucid_server() -> Result<(), String> {
     ensure(status.success(), || {
         format!("s_client failed\n{}", ctx(&client))
     })?;
-    let sent = client.stdout().len();
-    server
-        .wait_for(&format!("closed, {sent} bytes echoed"))
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
-    ensure(!server.stderr().contains("client error"), || {
+    let sent = client.stdout_text().len();
+    expect_seen(&server, &format!("closed, {sent} bytes echoed"), &client)?;
+    ensure(!server.stderr_text().contains("client error"), || {
         format!("lucid logged an error\n{}", ctx(&client))
     })
 }
@@ -334,31 +152,31 @@ fn lucid_server_stdin_renegotiates_every_open_connection() -> Result<(), String>
         return Ok(());
     }
     let mut server = lucid_server(&["--allow-renegotiation"]);
-    let mut clients = [openssl_client(server.port), openssl_client(server.port)];
+    let mut clients = [openssl_client(server.port()), openssl_client(server.port())];
     for (i, client) in clients.iter_mut().enumerate() {
         client.send(&format!("client {i} before\n"))?;
-        client.wait_for(&format!("client {i} before\n"))?;
+        client.expect_output(&format!("client {i} before\n"))?;
     }
     // One line `R` on lucid serve's stdin: a HelloRequest on each connection.
     server.send("R\n")?;
-    server.wait_for("renegotiation requested on 2 open connection(s)")?;
-    server.wait_for_n("HelloRequest sent", 2)?;
+    server.expect_output("renegotiation requested on 2 open connection(s)")?;
+    server.expect_output_count("HelloRequest sent", 2)?;
     // Sent while lucid's renegotiations run: echoed once they are done.
     for (i, client) in clients.iter_mut().enumerate() {
         client.send(&format!("client {i} during\n"))?;
     }
-    server.wait_for_n("renegotiated: yes (1)", 2)?;
+    server.expect_output_count("renegotiated: yes (1)", 2)?;
     for (i, client) in clients.iter_mut().enumerate() {
         client.send(&format!("client {i} after\n"))?;
-        client.wait_for(&format!("client {i} after\n"))?;
+        client.expect_output(&format!("client {i} after\n"))?;
         client.close_stdin();
         let status = client.wait_exit()?;
         let wanted = format!("client {i} before\nclient {i} during\nclient {i} after\n");
-        ensure(status.success() && client.stdout() == wanted, || {
+        ensure(status.success() && client.stdout_text() == wanted, || {
             format!("expected exactly {wanted:?}\n{}", both(client, &server))
         })?;
     }
-    ensure(!server.stderr().contains("client error"), || {
+    ensure(!server.stderr_text().contains("client error"), || {
         format!("lucid logged an error\n{}", server.describe())
     })
 }
@@ -369,59 +187,52 @@ fn lucid_client_renegotiates_with_openssl_server() -> Result<(), String> {
         return Ok(());
     }
     let mut server = openssl_server(&["-client_renegotiation"]);
-    let mut client = lucid_client(server.port, &["--allow-renegotiation"]);
-    let ctx = |c: &Driven, s: &Driven| both(c, s);
-    client.wait_for("negotiated: TLSv1.2")?;
+    let mut client = lucid_client(server.port(), &["--allow-renegotiation"]);
+    let ctx = |c: &Peer, s: &Peer| both(c, s);
+    client.expect_output("negotiated: TLSv1.2")?;
 
     // Data both ways before.
-    client.send("before\n")?;
-    server
-        .wait_for("before\n")
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
-    server.send("pong before\n")?;
-    client.wait_for("pong before\n")?;
+    pass(&mut client, &server, "before\n")?;
+    pass(&mut server, &client, "pong before\n")?;
 
     // 1. lucid asks (a line `R`); what is typed right after goes out under the new keys.
     client.send("R\nduring ours\n")?;
-    client.wait_for("renegotiated: yes (1)")?;
-    server
-        .wait_for("during ours\n")
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
+    client.expect_output("renegotiated: yes (1)")?;
+    expect_seen(&server, "during ours\n", &client)?;
 
     // 2. s_server asks (HelloRequest) and sends data at once: it reaches lucid in the middle
     // of the renegotiation.
     server.send("r\n")?;
-    server.wait_for("SSL_do_handshake -> 1")?;
+    server.expect_output("SSL_do_handshake -> 1")?;
     server.send("pong during theirs\n")?;
-    client.wait_for("renegotiated: yes (2)")?;
-    client.wait_for("pong during theirs\n")?;
+    client.expect_output("renegotiated: yes (2)")?;
+    client.expect_output("pong during theirs\n")?;
 
     // 3. s_server asks for a client certificate; lucid has none and sends an empty one.
     server.send("R\n")?;
-    server.wait_for_n("SSL_do_handshake -> 1", 2)?;
-    client.wait_for("renegotiated: yes (3)")?;
+    server.expect_output_count("SSL_do_handshake -> 1", 2)?;
+    client.expect_output("renegotiated: yes (3)")?;
 
     // Data both ways after.
-    client.send("after\n")?;
-    server
-        .wait_for("after\n")
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
-    server.send("pong after\n")?;
-    client.wait_for("pong after\n")?;
+    pass(&mut client, &server, "after\n")?;
+    pass(&mut server, &client, "pong after\n")?;
     client.close_stdin();
     let status = client.wait_exit()?;
     ensure(status.success(), || {
         format!("lucid connect failed\n{}", ctx(&client, &server))
     })?;
     ensure(
-        client.stdout() == "pong before\npong during theirs\npong after\n",
+        client.stdout_text() == "pong before\npong during theirs\npong after\n",
         || format!("lucid's output differs\n{}", ctx(&client, &server)),
     )?;
     ensure(
-        in_order(&server.stdout(), &["before\n", "during ours\n", "after\n"]),
+        in_order(
+            &server.stdout_text(),
+            &["before\n", "during ours\n", "after\n"],
+        ),
         || format!("s_server's output differs\n{}", ctx(&client, &server)),
     )?;
-    ensure(!server.output().contains("ERROR"), || {
+    ensure(!server.output_text().contains("ERROR"), || {
         format!("s_server reported an error\n{}", ctx(&client, &server))
     })
 }
@@ -432,19 +243,14 @@ fn lucid_client_without_the_option_refuses_the_server() -> Result<(), String> {
         return Ok(());
     }
     let mut server = openssl_server(&[]);
-    let mut client = lucid_client(server.port, &[]);
-    client.wait_for("negotiated: TLSv1.2")?;
-    client.send("before\n")?;
-    server
-        .wait_for("before\n")
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
+    let mut client = lucid_client(server.port(), &[]);
+    client.expect_output("negotiated: TLSv1.2")?;
+    pass(&mut client, &server, "before\n")?;
     server.send("r\n")?;
     // OpenSSL treats the refusal of a renegotiation it asked for as fatal.
-    server
-        .wait_for("no renegotiation")
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
+    expect_seen(&server, "no renegotiation", &client)?;
     let status = client.wait_exit()?;
-    let stderr = client.stderr();
+    let stderr = client.stderr_text();
     ensure(!stderr.contains("renegotiated: yes"), || {
         format!(
             "lucid renegotiated without --allow-renegotiation\n{}",
@@ -469,13 +275,13 @@ fn lucid_server_without_the_option_refuses_and_keeps_serving() -> Result<(), Str
         return Ok(());
     }
     let server = lucid_server(&[]);
-    let mut client = openssl_client(server.port);
+    let mut client = openssl_client(server.port());
     client.send("before\n")?;
-    client.wait_for("before\n")?;
+    client.expect_output("before\n")?;
     client.send("R\n")?;
     let status = client.wait_exit()?;
     ensure(
-        !status.success() && client.stderr().contains("no renegotiation"),
+        !status.success() && client.stderr_text().contains("no renegotiation"),
         || {
             format!(
                 "s_client should give up with `no renegotiation`\n{}",
@@ -486,20 +292,15 @@ fn lucid_server_without_the_option_refuses_and_keeps_serving() -> Result<(), Str
     if tools::require(&["gnutls-cli"], "renegotiation refusal with gnutls-cli") {
         // GnuTLS sees each refusal as the warning it is, but gnutls-cli -e tries again
         // until GnuTLS gives up (after 16 warnings): lucid refuses every attempt.
-        let mut gnutls = Command::new("gnutls-cli");
-        gnutls
-            .arg("--x509cafile")
-            .arg(pki().ca_cert())
-            .arg("--port")
-            .arg(server.port.to_string())
-            .arg("--priority=NORMAL:-VERS-ALL:+VERS-TLS1.2")
-            .arg("-e")
-            .arg("localhost");
-        let mut gnutls = Driven::spawn("gnutls-cli", &mut gnutls);
-        gnutls.wait_for("ReHandshake has failed")?;
+        let mut gnutls = gnutls_cli_with(
+            server.port(),
+            &["--priority=NORMAL:-VERS-ALL:+VERS-TLS1.2", "-e"],
+        );
+        let mut gnutls = Peer::spawn_client("gnutls-cli", &mut gnutls);
+        gnutls.expect_output("ReHandshake has failed")?;
         ensure(
             gnutls
-                .output()
+                .output_text()
                 .contains("Received alert [100]: No renegotiation is allowed"),
             || {
                 format!(
@@ -512,14 +313,14 @@ fn lucid_server_without_the_option_refuses_and_keeps_serving() -> Result<(), Str
         gnutls.wait_exit()?;
     }
     // The server goes on: another client is served.
-    let mut second = openssl_client(server.port);
+    let mut second = openssl_client(server.port());
     second.send("second client\n")?;
-    second.wait_for("second client\n")?;
+    second.expect_output("second client\n")?;
     second.close_stdin();
     ensure(second.wait_exit()?.success(), || {
         format!("the second client failed\n{}", both(&second, &server))
     })?;
-    ensure(!server.stderr().contains("renegotiated: yes"), || {
+    ensure(!server.stderr_text().contains("renegotiated: yes"), || {
         format!(
             "lucid renegotiated without --allow-renegotiation\n{}",
             server.describe()
@@ -534,27 +335,21 @@ fn openssl_server_declines_and_the_connection_stays_usable() -> Result<(), Strin
     }
     // OpenSSL 3.0's s_server refuses client-initiated renegotiation by default.
     let mut server = openssl_server(&[]);
-    let mut client = lucid_client(server.port, &["--allow-renegotiation"]);
-    client.wait_for("negotiated: TLSv1.2")?;
-    client.send("before\n")?;
-    server
-        .wait_for("before\n")
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
+    let mut client = lucid_client(server.port(), &["--allow-renegotiation"]);
+    client.expect_output("negotiated: TLSv1.2")?;
+    pass(&mut client, &server, "before\n")?;
     client.send("R\n")?;
-    client.wait_for("renegotiated: no (declined by the server)")?;
-    client.send("after\n")?;
-    server
-        .wait_for("after\n")
-        .map_err(|e| format!("{e}\n{}", client.describe()))?;
-    server.send("pong after\n")?;
-    client.wait_for("pong after\n")?;
+    client.expect_output("renegotiated: no (declined by the server)")?;
+    pass(&mut client, &server, "after\n")?;
+    pass(&mut server, &client, "pong after\n")?;
     client.close_stdin();
     let status = client.wait_exit()?;
     ensure(
-        status.success() && client.stdout() == "pong after\n",
+        status.success() && client.stdout_text() == "pong after\n",
         || format!("the connection should go on\n{}", both(&client, &server)),
     )?;
-    ensure(in_order(&server.stdout(), &["before\n", "after\n"]), || {
-        format!("s_server's output differs\n{}", both(&client, &server))
-    })
+    ensure(
+        in_order(&server.stdout_text(), &["before\n", "after\n"]),
+        || format!("s_server's output differs\n{}", both(&client, &server)),
+    )
 }

@@ -29,11 +29,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use interop::lucid::lucid_bin;
-use interop::peers::openssl_rev;
+use interop::lucid::lucid_connect_base;
+use interop::peers::{
+    gnutls_cli_with, gnutls_serv_base, openssl_rev, openssl_s_client_base, openssl_s_server_base,
+};
 use interop::process::Peer;
 use interop::tls12::lucid_server12;
-use interop::{ensure, pki, run, run_cases, tools, Hold, Leaf, Ready, RunOutput, RunSpec};
+use interop::{ensure, pki, run, run_cases, tools, Hold, Leaf, Ready, RunOutput, RunSpec, Version};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
 const LOG_WAIT: Duration = Duration::from_secs(5);
@@ -53,11 +55,16 @@ enum Mode {
 impl Mode {
     const ALL: [Mode; 3] = [Mode::SessionId, Mode::Ticket, Mode::Tls13];
 
-    fn version(self) -> &'static str {
+    /// The protocol version the mode runs on.
+    fn tls(self) -> Version {
         match self {
-            Mode::SessionId | Mode::Ticket => "TLSv1.2",
-            Mode::Tls13 => "TLSv1.3",
+            Mode::SessionId | Mode::Ticket => Version::Tls12,
+            Mode::Tls13 => Version::Tls13,
         }
+    }
+
+    fn version(self) -> &'static str {
+        self.tls().name()
     }
 
     /// The `mechanism` of the `Resumption` trace event.
@@ -70,24 +77,15 @@ impl Mode {
     }
 
     fn lucid(self) -> &'static str {
-        match self {
-            Mode::SessionId | Mode::Ticket => "--tls1.2",
-            Mode::Tls13 => "--tls1.3",
-        }
+        self.tls().lucid()
     }
 
     fn openssl(self) -> &'static str {
-        match self {
-            Mode::SessionId | Mode::Ticket => "-tls1_2",
-            Mode::Tls13 => "-tls1_3",
-        }
+        self.tls().openssl()
     }
 
     fn gnutls_priority(self) -> &'static str {
-        match self {
-            Mode::SessionId | Mode::Ticket => "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.2",
-            Mode::Tls13 => "--priority=NORMAL:-VERS-ALL:+VERS-TLS1.3",
-        }
+        self.tls().gnutls_priority()
     }
 }
 
@@ -175,16 +173,8 @@ fn peer_server(tool: Tool, mode: Mode) -> Peer {
         Tool::OpenSsl => Peer::spawn(
             "openssl s_server",
             |port| {
-                let mut command = Command::new("openssl");
-                command
-                    .arg("s_server")
-                    .arg("-accept")
-                    .arg(format!("127.0.0.1:{port}"))
-                    .arg("-cert")
-                    .arg(&files.cert)
-                    .arg("-key")
-                    .arg(&files.key)
-                    .args(["-rev", mode.openssl()]);
+                let mut command = openssl_s_server_base(port, &files.cert, &files.key);
+                command.args(["-rev", mode.openssl()]);
                 if mode == Mode::SessionId {
                     command.arg("-no_ticket");
                 }
@@ -195,15 +185,8 @@ fn peer_server(tool: Tool, mode: Mode) -> Peer {
         Tool::GnuTls => Peer::spawn(
             "gnutls-serv",
             |port| {
-                let mut command = Command::new("gnutls-serv");
+                let mut command = gnutls_serv_base(port, &files.cert, &files.key);
                 command
-                    .arg("--echo")
-                    .arg("--port")
-                    .arg(port.to_string())
-                    .arg("--x509certfile")
-                    .arg(&files.cert)
-                    .arg("--x509keyfile")
-                    .arg(&files.key)
                     .arg("--disable-client-cert")
                     .arg(mode.gnutls_priority());
                 if mode == Mode::SessionId {
@@ -220,22 +203,15 @@ fn peer_server(tool: Tool, mode: Mode) -> Peer {
 /// TLS 1.3 tickets; they come at once from a local server, so the bound is only reached
 /// after stdin has ended.
 fn lucid_connect(port: u16, mode: Mode, args: &[String]) -> Command {
-    let mut command = Command::new(lucid_bin());
-    command
-        .arg("connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--servername", "localhost", "--wait-ms", "1000"])
-        .arg("--cafile")
-        .arg(pki().ca_cert())
-        .arg(mode.lucid())
-        .args(args);
+    let mut command = lucid_connect_base(port, &pki().ca_cert());
+    command.args(["--wait-ms", "1000", mode.lucid()]).args(args);
     command
 }
 
 fn run_lucid(command: &mut Command, line: &str, expected: &str) -> RunOutput {
     run(
         command,
-        RunSpec::new(line.to_string())
+        RunSpec::new(line)
             .hold(Hold::UntilStdoutContains(expected.as_bytes().to_vec()))
             .timeout(CLIENT_TIMEOUT),
     )
@@ -392,16 +368,8 @@ fn lucid_server(mode: Mode, tickets: bool, trace: &Scratch) -> Peer {
 }
 
 fn s_client(port: u16, mode: Mode) -> Command {
-    let mut command = Command::new("openssl");
-    command
-        .arg("s_client")
-        .arg("-connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .arg("-CAfile")
-        .arg(pki().ca_cert())
-        .args(["-verify_return_error", "-no_ign_eof", "-nocommands"])
-        .arg(mode.openssl());
+    let mut command = openssl_s_client_base(port, &pki().ca_cert());
+    command.args(["-no_ign_eof", "-nocommands", mode.openssl()]);
     command
 }
 
@@ -429,11 +397,7 @@ fn check_lucid_server_case(case: &ServerCase) -> Result<(), String> {
             first.arg("-sess_out").arg(session.path());
             let mut second = s_client(server.port(), case.mode);
             second.arg("-sess_in").arg(session.path());
-            let spec = || {
-                RunSpec::new(line.clone())
-                    .hold(Hold::UntilStdoutContains(line.clone().into_bytes()))
-                    .timeout(CLIENT_TIMEOUT)
-            };
+            let spec = || RunSpec::echo(&line).timeout(CLIENT_TIMEOUT);
             let first = run(&mut first, spec());
             if !case.resumes {
                 // No ticket, nothing to resume: s_client has no session to save.
@@ -455,27 +419,18 @@ fn check_lucid_server_case(case: &ServerCase) -> Result<(), String> {
             vec![run(&mut command, RunSpec::new("").timeout(CLIENT_TIMEOUT))]
         }
         Resumer::GnutlsResume => {
-            let mut command = Command::new("gnutls-cli");
-            command
-                .arg("--x509cafile")
-                .arg(pki().ca_cert())
-                .arg("--port")
-                .arg(server.port().to_string())
-                .arg(case.mode.gnutls_priority())
-                .arg("-r");
+            let mut args = vec![case.mode.gnutls_priority(), "-r"];
             if case.mode == Mode::SessionId {
-                command.arg("--noticket");
+                args.push("--noticket");
             }
             if case.mode == Mode::Tls13 {
                 // Reconnect only once the ticket is in.
-                command.arg("--waitresumption");
+                args.push("--waitresumption");
             }
-            command.arg("localhost");
+            let mut command = gnutls_cli_with(server.port(), &args);
             vec![run(
                 &mut command,
-                RunSpec::new(line.clone())
-                    .hold(Hold::UntilStdoutContains(line.clone().into_bytes()))
-                    .timeout(CLIENT_TIMEOUT),
+                RunSpec::echo(&line).timeout(CLIENT_TIMEOUT),
             )]
         }
     };

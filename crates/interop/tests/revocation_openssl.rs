@@ -15,14 +15,14 @@
 //! cargo build --release -p lucid && cargo test --release -p interop --test revocation_openssl
 //! ```
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use interop::lucid::lucid_bin;
-use interop::peers::openssl_rev;
-use interop::{ensure, pki, run, run_cases, tools, Hold, Peer, Ready, RunSpec};
+use interop::lucid::{lucid_connect_base, lucid_serve_peer};
+use interop::peers::{openssl_rev, openssl_s_client_base, openssl_s_server_base};
+use interop::pki::{make_ca, make_request, openssl_in, EC_P256};
+use interop::{ensure, pki, run, run_cases, tools, Peer, Ready, RunSpec, Version};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
 const LOG_WAIT: Duration = Duration::from_secs(5);
@@ -95,26 +95,6 @@ impl RevocationPki {
     }
 }
 
-fn openssl_in(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let output = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run openssl: {e}"))?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "openssl {} failed with {}:\n{}{}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ))
-    }
-}
-
 fn generate() -> Result<RevocationPki, String> {
     let dir = pki().scratch_path("revocation");
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
@@ -125,104 +105,35 @@ fn generate() -> Result<RevocationPki, String> {
     write("index.txt", "")?;
     write("serial", "1000\n")?;
     write("crlnumber", "01\n")?;
-    let subject = format!("/CN={CA_NAME}");
-    openssl_in(
-        &dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "3650",
-            "-subj",
-            &subject,
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    )?;
-    let ca = [
-        "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key",
-    ];
+    make_ca(&dir, "ca", CA_NAME, EC_P256)?;
+    // `openssl ca` with this CA's configuration, plus `args`.
+    let ca = |args: &[&str]| {
+        let mut all = vec![
+            "ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key",
+        ];
+        all.extend_from_slice(args);
+        openssl_in(&dir, &all)
+    };
     for leaf in LEAVES {
-        let (key, csr, pem, subject) = (
-            format!("{leaf}.key"),
-            format!("{leaf}.csr"),
-            format!("{leaf}.pem"),
-            format!("/CN={leaf}"),
-        );
-        openssl_in(
-            &dir,
-            &[
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                &key,
-                "-out",
-                &csr,
-                "-subj",
-                &subject,
-            ],
-        )?;
-        let mut args = vec!["ca"];
-        args.extend(ca);
-        args.extend(["-extensions", "leaf", "-notext", "-in", &csr, "-out", &pem]);
-        openssl_in(&dir, &args)?;
+        make_request(&dir, leaf, leaf, EC_P256)?;
+        let (csr, pem) = (format!("{leaf}.csr"), format!("{leaf}.pem"));
+        ca(&["-extensions", "leaf", "-notext", "-in", &csr, "-out", &pem])?;
     }
     for leaf in ["revoked-server", "revoked-client"] {
-        let pem = format!("{leaf}.pem");
-        let mut args = vec!["ca"];
-        args.extend(ca);
-        args.extend(["-revoke", &pem, "-crl_reason", "keyCompromise"]);
-        openssl_in(&dir, &args)?;
+        ca(&[
+            "-revoke",
+            &format!("{leaf}.pem"),
+            "-crl_reason",
+            "keyCompromise",
+        ])?;
     }
-    let mut args = vec!["ca"];
-    args.extend(ca);
-    args.extend(["-gencrl", "-out", "crl.pem"]);
-    openssl_in(&dir, &args)?;
+    ca(&["-gencrl", "-out", "crl.pem"])?;
     Ok(RevocationPki { dir })
 }
 
 fn revocation_pki() -> &'static RevocationPki {
     static PKI: OnceLock<RevocationPki> = OnceLock::new();
     PKI.get_or_init(|| generate().unwrap_or_else(|e| panic!("cannot make the CA and CRL: {e}")))
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Version {
-    Tls13,
-    Tls12,
-}
-
-impl Version {
-    const ALL: [Version; 2] = [Version::Tls13, Version::Tls12];
-
-    fn lucid(self) -> &'static str {
-        match self {
-            Version::Tls13 => "--tls1.3",
-            Version::Tls12 => "--tls1.2",
-        }
-    }
-
-    fn openssl(self) -> &'static str {
-        match self {
-            Version::Tls13 => "-tls1_3",
-            Version::Tls12 => "-tls1_2",
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -262,17 +173,8 @@ fn openssl_server(case: &Case) -> Peer {
     Peer::spawn(
         "openssl s_server",
         |port| {
-            let mut command = Command::new("openssl");
-            command
-                .arg("s_server")
-                .arg("-accept")
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("-cert")
-                .arg(rp.cert(leaf))
-                .arg("-key")
-                .arg(rp.key(leaf))
-                .arg("-rev")
-                .arg(case.version.openssl());
+            let mut command = openssl_s_server_base(port, &rp.cert(leaf), &rp.key(leaf));
+            command.args(["-rev", case.version.openssl()]);
             command
         },
         Ready::ListeningAndPrinted("ACCEPT".into()),
@@ -283,13 +185,9 @@ fn check_lucid_client(case: &Case) -> Result<(), String> {
     let rp = revocation_pki();
     let server = openssl_server(case);
     let line = format!("revocation {:?}\n", case.version);
-    let mut command = Command::new(lucid_bin());
+    let mut command = lucid_connect_base(server.port(), &rp.ca());
     command
-        .arg("connect")
-        .arg(server.addr())
-        .args(["--servername", "localhost", "-v"])
-        .arg("--cafile")
-        .arg(rp.ca())
+        .arg("-v")
         .arg("--crl")
         .arg(rp.crl())
         .arg(case.version.lucid());
@@ -335,23 +233,6 @@ fn check_lucid_client(case: &Case) -> Result<(), String> {
     }
 }
 
-/// lucid connect --crl -> openssl s_server, revoked and unrevoked server certificates.
-#[test]
-fn lucid_client_checks_openssl_server_against_crl() {
-    if !tools::require(
-        &["openssl"],
-        "revocation lucid_client_checks_openssl_server_against_crl",
-    ) {
-        return;
-    }
-    run_cases(
-        &cases(),
-        THREADS,
-        |c| label("lucid connect --crl -> openssl s_server", c),
-        check_lucid_client,
-    );
-}
-
 fn check_lucid_server(case: &Case) -> Result<(), String> {
     let rp = revocation_pki();
     let leaf = if case.revoked {
@@ -359,53 +240,30 @@ fn check_lucid_server(case: &Case) -> Result<(), String> {
     } else {
         "good-client"
     };
-    let server = Peer::spawn(
-        "lucid serve",
-        |port| {
-            let mut command = Command::new(lucid_bin());
-            command
-                .arg("serve")
-                .arg("--listen")
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("--cert")
-                .arg(rp.cert("good-server"))
-                .arg("--key")
-                .arg(rp.key("good-server"))
-                .args(["--client-auth", "required", "--client-ca"])
-                .arg(rp.ca())
-                .arg("--crl")
-                .arg(rp.crl())
-                .arg(case.version.lucid());
-            command
-        },
-        Ready::ListeningAndPrinted("listening on".into()),
+    let (ca, crl) = (rp.ca(), rp.crl());
+    let server = lucid_serve_peer(
+        &rp.cert("good-server"),
+        &rp.key("good-server"),
+        &[
+            "--client-auth".as_ref(),
+            "required".as_ref(),
+            "--client-ca".as_ref(),
+            ca.as_os_str(),
+            "--crl".as_ref(),
+            crl.as_os_str(),
+            case.version.lucid().as_ref(),
+        ],
     );
     let line = format!("revocation client {:?}\n", case.version);
-    let mut client = Command::new("openssl");
+    let mut client = openssl_s_client_base(server.port(), &rp.ca());
     client
-        .arg("s_client")
-        .arg("-connect")
-        .arg(server.addr())
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .arg("-CAfile")
-        .arg(rp.ca())
-        .args([
-            "-verify_return_error",
-            "-brief",
-            "-no_ign_eof",
-            "-nocommands",
-        ])
+        .args(["-brief", "-no_ign_eof", "-nocommands"])
         .arg("-cert")
         .arg(rp.cert(leaf))
         .arg("-key")
         .arg(rp.key(leaf))
         .arg(case.version.openssl());
-    let out = run(
-        &mut client,
-        RunSpec::new(line.clone())
-            .hold(Hold::UntilStdoutContains(line.clone().into_bytes()))
-            .timeout(CLIENT_TIMEOUT),
-    );
+    let out = run(&mut client, RunSpec::echo(&line).timeout(CLIENT_TIMEOUT));
     let context = || format!("{}\n{}", out.describe(), server.describe());
     if case.revoked {
         let shown = "SSL alert number 44";
@@ -434,20 +292,32 @@ fn check_lucid_server(case: &Case) -> Result<(), String> {
     }
 }
 
+/// Runs `check` for every [`Case`] (each version, revoked and unrevoked), labelled with
+/// `side`; `test` names the test when openssl is missing.
+fn run_matrix(test: &str, side: &str, check: fn(&Case) -> Result<(), String>) {
+    if !tools::require(&["openssl"], &format!("revocation {test}")) {
+        return;
+    }
+    run_cases(&cases(), THREADS, |c| label(side, c), check);
+}
+
+/// lucid connect --crl -> openssl s_server, revoked and unrevoked server certificates.
+#[test]
+fn lucid_client_checks_openssl_server_against_crl() {
+    run_matrix(
+        "lucid_client_checks_openssl_server_against_crl",
+        "lucid connect --crl -> openssl s_server",
+        check_lucid_client,
+    );
+}
+
 /// openssl s_client -cert ... -> lucid serve --client-auth required --crl, revoked and
 /// unrevoked client certificates.
 #[test]
 fn lucid_server_checks_openssl_client_against_crl() {
-    if !tools::require(
-        &["openssl"],
-        "revocation lucid_server_checks_openssl_client_against_crl",
-    ) {
-        return;
-    }
-    run_cases(
-        &cases(),
-        THREADS,
-        |c| label("openssl s_client -> lucid serve --crl", c),
+    run_matrix(
+        "lucid_server_checks_openssl_client_against_crl",
+        "openssl s_client -> lucid serve --crl",
         check_lucid_server,
     );
 }

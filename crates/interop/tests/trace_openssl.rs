@@ -18,15 +18,16 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use interop::lucid::lucid_bin;
-use interop::peers::openssl_rev;
+use interop::peers::{openssl_rev, openssl_s_client_base, openssl_s_server_base};
 use interop::pki::{pki, Leaf};
 use interop::process::{Peer, Ready};
-use interop::tls12::{lucid_server12, Suite12};
+use interop::tls12::{lucid_connect12, lucid_server12, Suite12};
 use interop::{ensure, run, run_cases, tools, Group, Hold, RunSpec};
 
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -88,6 +89,32 @@ fn cases() -> Vec<Case> {
     ]
 }
 
+impl Case {
+    /// lucid's version flag for the case.
+    fn lucid_version(&self) -> &'static str {
+        if self.tls13 {
+            "--tls1.3"
+        } else {
+            "--tls1.2"
+        }
+    }
+
+    /// OpenSSL's version flag for the case.
+    fn openssl_version(&self) -> &'static str {
+        if self.tls13 {
+            "-tls1_3"
+        } else {
+            "-tls1_2"
+        }
+    }
+
+    /// Whether the client must also offer P-256: in TLS 1.2 an ECDSA certificate needs its
+    /// curve among the client's groups (RFC 8422 §5.1, which OpenSSL enforces).
+    fn needs_p256_too(&self) -> bool {
+        !self.tls13 && self.leaf == Leaf::ServerEc && self.group != Group::Secp256r1
+    }
+}
+
 fn label(case: &Case) -> String {
     format!(
         "{} {} {} {:?}",
@@ -104,23 +131,17 @@ fn traced_openssl_server(case: &Case) -> Peer {
     Peer::spawn(
         "openssl s_server -trace",
         |port| {
-            let mut command = Command::new("openssl");
+            let mut command = openssl_s_server_base(port, &files.cert, &files.key);
             command
-                .arg("s_server")
-                .arg("-accept")
-                .arg(format!("127.0.0.1:{port}"))
-                .arg("-cert")
-                .arg(&files.cert)
-                .arg("-key")
-                .arg(&files.key)
                 .args(["-rev", "-trace", "-groups", case.group.openssl()])
                 // One connection, then exit: s_server's stdout is a buffered pipe, and
                 // exiting flushes the whole trace.
-                .args(["-naccept", "1"]);
+                .args(["-naccept", "1"])
+                .arg(case.openssl_version());
             if case.tls13 {
-                command.args(["-tls1_3", "-ciphersuites", case.suite]);
+                command.args(["-ciphersuites", case.suite]);
             } else {
-                command.args(["-tls1_2", "-cipher", case.openssl_cipher]);
+                command.args(["-cipher", case.openssl_cipher]);
             }
             command
         },
@@ -148,25 +169,20 @@ fn check_case(case: &Case) -> Result<(), String> {
     // the server picks the case's; the group is pinned on both sides (no
     // HelloRetryRequest).
     let expected = openssl_rev(&line);
-    // For TLS 1.2 an ECDSA certificate needs its curve among the client's groups
-    // (RFC 8422 §5.1, which OpenSSL enforces), so P-256 is offered after the pinned group.
+    // P-256 goes after the pinned group where the certificate needs it.
     let mut groups = vec![case.group.iana()];
-    if !case.tls13 && case.leaf == Leaf::ServerEc && case.group != Group::Secp256r1 {
+    if case.needs_p256_too() {
         groups.push(Group::Secp256r1.iana());
     }
-    let mut command = Command::new(lucid_bin());
-    command
-        .arg("connect")
-        .arg(format!("127.0.0.1:{}", server.port()))
-        .args(["--servername", "localhost", "--wait-ms", "100"])
-        .arg("--cafile")
-        .arg(pki().ca_cert())
-        .arg(if case.tls13 { "--tls1.3" } else { "--tls1.2" })
-        .arg("--trace-json")
-        .arg(&json_path);
-    for group in &groups {
-        command.args(["--group", group]);
+    let mut args = vec![
+        case.lucid_version().to_string(),
+        "--trace-json".into(),
+        json_path.display().to_string(),
+    ];
+    for group in groups {
+        args.extend(["--group".into(), group.to_string()]);
     }
+    let mut command = lucid_connect12(server.port(), &args);
     let out = run(
         &mut command,
         RunSpec::new(line)
@@ -187,14 +203,31 @@ fn check_case(case: &Case) -> Result<(), String> {
     let trace = server.stdout_text();
     let openssl = OpensslTrace::parse(&trace, case.tls13)
         .map_err(|e| format!("parsing s_server -trace: {e}\n{}", context()))?;
-    let text = std::fs::read_to_string(&json_path)
-        .map_err(|e| format!("reading {}: {e}", json_path.display()))?;
-    let _ = std::fs::remove_file(&json_path);
+    let (text, events) = read_json_trace(&json_path)?;
+    compare(case, &openssl, &events).map_err(|e| format!("{e}\n--- trace ---\n{text}"))
+}
+
+/// Reads (and removes) a `--trace-json` file: its text and its events, one per line.
+fn read_json_trace(path: &Path) -> Result<(String, Vec<Json>), String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let _ = std::fs::remove_file(path);
     let events = text
         .lines()
         .map(|l| Json::parse(l).map_err(|e| format!("bad JSON line {l:?}: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    compare(case, &openssl, &events).map_err(|e| format!("{e}\n--- trace ---\n{text}"))
+    Ok((text, events))
+}
+
+/// `Ok` when our value equals OpenSSL's; otherwise an error naming `what` and both.
+fn same_as_openssl<A: PartialEq<B> + Debug, B: Debug>(
+    what: &str,
+    ours: A,
+    theirs: B,
+) -> Result<(), String> {
+    ensure(ours == theirs, || {
+        format!("{what}: ours {ours:?}, OpenSSL's {theirs:?}")
+    })
 }
 
 /// Holds the JSON events to what OpenSSL printed.
@@ -243,12 +276,11 @@ fn compare(case: &Case, openssl: &OpensslTrace, events: &[Json]) -> Result<(), S
         .iter()
         .filter_map(Json::as_u64)
         .collect();
-    ensure(compression == openssl.client_compression, || {
-        format!(
-            "ClientHello.compression_methods: ours {compression:?}, OpenSSL's {:?}",
-            openssl.client_compression
-        )
-    })?;
+    same_as_openssl(
+        "ClientHello.compression_methods",
+        &compression,
+        &openssl.client_compression,
+    )?;
 
     // ServerHello, as OpenSSL sent it.
     let sh = find("ServerHello", Some("server"))?;
@@ -339,27 +371,17 @@ fn compare(case: &Case, openssl: &OpensslTrace, events: &[Json]) -> Result<(), S
         leaf.str("key_type"),
         &openssl.cert_key_type,
     )?;
-    ensure(
-        leaf.get("key_bits").and_then(Json::as_u64) == openssl.cert_key_bits,
-        || {
-            format!(
-                "certificate key_bits: ours {:?}, OpenSSL's {:?}",
-                leaf.get("key_bits"),
-                openssl.cert_key_bits
-            )
-        },
+    same_as_openssl(
+        "certificate key_bits",
+        leaf.get("key_bits").and_then(Json::as_u64),
+        openssl.cert_key_bits,
     )?;
     let sans: Vec<&str> = leaf
         .array("subject_alt_names")
         .iter()
         .filter_map(Json::as_str)
         .collect();
-    ensure(sans == openssl.cert_sans, || {
-        format!(
-            "certificate subject_alt_names: ours {sans:?}, OpenSSL's {:?}",
-            openssl.cert_sans
-        )
-    })?;
+    same_as_openssl("certificate subject_alt_names", &sans, &openssl.cert_sans)?;
     Ok(())
 }
 
@@ -387,7 +409,7 @@ fn check_server_case(case: &Case) -> Result<(), String> {
     let server = lucid_server12(
         case.leaf,
         &[
-            if case.tls13 { "--tls1.3" } else { "--tls1.2" }.to_string(),
+            case.lucid_version().to_string(),
             "--cipher".into(),
             case.suite.into(),
             "--group".into(),
@@ -398,35 +420,18 @@ fn check_server_case(case: &Case) -> Result<(), String> {
             json_path.display().to_string(),
         ],
     );
-    // s_client offers the case's group, and P-256 too where a TLS 1.2 ECDSA certificate
-    // needs its curve among the client's (RFC 8422 §5.1).
+    // s_client offers the case's group, and P-256 too where the certificate needs it.
     let mut groups = case.group.openssl().to_string();
-    if !case.tls13 && case.leaf == Leaf::ServerEc && case.group != Group::Secp256r1 {
+    if case.needs_p256_too() {
         groups.push_str(":P-256");
     }
-    let mut command = Command::new("openssl");
+    let mut command = openssl_s_client_base(server.port(), &pki().ca_cert());
     command
-        .arg("s_client")
-        .arg("-connect")
-        .arg(format!("127.0.0.1:{}", server.port()))
-        .args(["-servername", "localhost", "-verify_hostname", "localhost"])
-        .arg("-CAfile")
-        .arg(pki().ca_cert())
-        .args([
-            "-verify_return_error",
-            "-showcerts",
-            "-no_ign_eof",
-            "-nocommands",
-        ])
+        .args(["-showcerts", "-no_ign_eof", "-nocommands"])
         .args(["-groups", &groups])
-        .arg(if case.tls13 { "-tls1_3" } else { "-tls1_2" });
+        .arg(case.openssl_version());
     let line = format!("trace me too {}\n", case.suite);
-    let out = run(
-        &mut command,
-        RunSpec::new(line.clone())
-            .hold(Hold::UntilStdoutContains(line.clone().into_bytes()))
-            .timeout(CLIENT_TIMEOUT),
-    );
+    let out = run(&mut command, RunSpec::echo(&line).timeout(CLIENT_TIMEOUT));
     let context = || format!("{}\n{}", out.describe(), server.describe());
     let report = out.stdout_text();
     // TLS 1.3 tickets may be reported after the echo: the line is somewhere in stdout.
@@ -484,13 +489,7 @@ fn check_server_case(case: &Case) -> Result<(), String> {
     let their_subject = value("subject=")?.replace(" = ", "=");
 
     // The server wrote every handshake event before it could echo the line.
-    let text = std::fs::read_to_string(&json_path)
-        .map_err(|e| format!("reading {}: {e}", json_path.display()))?;
-    let _ = std::fs::remove_file(&json_path);
-    let events = text
-        .lines()
-        .map(|l| Json::parse(l).map_err(|e| format!("bad JSON line {l:?}: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (text, events) = read_json_trace(&json_path)?;
     let find = |name: &str| {
         events
             .iter()
@@ -950,50 +949,23 @@ impl Parser<'_> {
         self.skip_ws();
         match self.peek().ok_or("unexpected end")? {
             b'{' => {
-                self.pos += 1;
                 let mut map = BTreeMap::new();
-                self.skip_ws();
-                if self.peek() == Some(b'}') {
-                    self.pos += 1;
-                    return Ok(Json::Object(map));
-                }
-                loop {
-                    self.skip_ws();
-                    let key = self.string()?;
-                    self.expect(b':')?;
-                    let value = self.value(depth + 1)?;
-                    map.insert(key, value);
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(Json::Object(map));
-                        }
-                        _ => return Err(format!("bad object at {}", self.pos)),
-                    }
-                }
+                self.items(b'}', "object", |p| {
+                    p.skip_ws();
+                    let key = p.string()?;
+                    p.expect(b':')?;
+                    map.insert(key, p.value(depth + 1)?);
+                    Ok(())
+                })?;
+                Ok(Json::Object(map))
             }
             b'[' => {
-                self.pos += 1;
                 let mut items = Vec::new();
-                self.skip_ws();
-                if self.peek() == Some(b']') {
-                    self.pos += 1;
-                    return Ok(Json::Array(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.skip_ws();
-                    match self.peek() {
-                        Some(b',') => self.pos += 1,
-                        Some(b']') => {
-                            self.pos += 1;
-                            return Ok(Json::Array(items));
-                        }
-                        _ => return Err(format!("bad array at {}", self.pos)),
-                    }
-                }
+                self.items(b']', "array", |p| {
+                    items.push(p.value(depth + 1)?);
+                    Ok(())
+                })?;
+                Ok(Json::Array(items))
             }
             b'"' => self.string().map(Json::String),
             b't' => self.literal("true", Json::Bool(true)),
@@ -1016,6 +988,34 @@ impl Parser<'_> {
                     .and_then(|s| s.parse().ok())
                     .map(Json::Number)
                     .ok_or_else(|| format!("bad number at {start}"))
+            }
+        }
+    }
+
+    /// Reads the members of an object or the elements of an array, from its opening byte to
+    /// `close`, calling `item` for each; the commas and the empty case are handled here.
+    fn items(
+        &mut self,
+        close: u8,
+        what: &str,
+        mut item: impl FnMut(&mut Self) -> Result<(), String>,
+    ) -> Result<(), String> {
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(byte) if byte == close => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(format!("bad {what} at {}", self.pos)),
             }
         }
     }

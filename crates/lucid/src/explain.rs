@@ -10,7 +10,8 @@
 //! Secrets never reach this module: trace events carry none (keys are named with their
 //! sizes only). Randoms and session ids are public, and are shown abbreviated.
 
-use crate::narrate::{sender, Sink};
+use crate::narrate::{join, or_none, Sink};
+use crate::trace_json::hex;
 use lucidtls::enums::ProtocolVersion;
 use lucidtls::msgs::server_hello::DOWNGRADE_TLS12;
 use lucidtls::suites::{tls12_suite, KeyExchange};
@@ -122,7 +123,7 @@ impl Context {
 /// The step `event` is, as seen by `side` on a connection in state `cx` (taken in
 /// before this event: see [`Context::observe`]).
 pub fn step(side: Side, event: &TraceEvent, cx: &Context) -> Step {
-    let direction = match sender(event) {
+    let direction = match event.sender() {
         Some(from) if from == side => Direction::Sent,
         Some(_) => Direction::Received,
         None => Direction::Local,
@@ -813,27 +814,10 @@ fn compression(method: u8) -> String {
 
 /// `3fa1c2d4…0e9b7c21 (32 bytes)`: the first and last four bytes of a public value.
 pub fn abbreviate(bytes: &[u8]) -> String {
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     match bytes.len() {
         0 => "empty".to_string(),
         n if n <= 8 => format!("{} ({n} bytes)", hex(bytes)),
         n => format!("{}…{} ({n} bytes)", hex(&bytes[..4]), hex(&bytes[n - 4..])),
-    }
-}
-
-fn join<T: core::fmt::Display>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn or_none<T: core::fmt::Display>(items: &[T]) -> String {
-    if items.is_empty() {
-        "none".to_string()
-    } else {
-        join(items)
     }
 }
 

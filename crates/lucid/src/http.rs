@@ -104,8 +104,16 @@ pub fn parse_request_line(head: &[u8]) -> Option<RequestLine> {
     })
 }
 
-/// `s` with `&`, `<`, `>`, `"` and `'` escaped for HTML text and attribute values.
+/// `s` with `&`, `<`, `>`, `"` and `'` escaped for HTML text and attribute values; control
+/// characters become U+FFFD.
 pub fn escape_html(s: &str) -> String {
+    escape_markup(s, false)
+}
+
+/// `s` escaped for HTML or SVG text and attribute values: `&`, `<`, `>`, `"` and `'` become
+/// entities, and control characters (which XML forbids and a trace may carry) become U+FFFD,
+/// except newline and tab when `keep_newline_tab` holds (multi-line tooltips).
+pub fn escape_markup(s: &str, keep_newline_tab: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -114,6 +122,7 @@ pub fn escape_html(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' | '\t' if keep_newline_tab => out.push(c),
             c if c.is_control() => out.push('\u{fffd}'),
             c => out.push(c),
         }

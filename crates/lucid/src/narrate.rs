@@ -235,36 +235,11 @@ pub fn describe(event: &TraceEvent, version: Option<ProtocolVersion>) -> String 
     }
 }
 
-/// Who sent the message an event is about; `None` for local steps (key derivation,
-/// checks).
-pub fn sender(event: &TraceEvent) -> Option<Side> {
-    match event {
-        TraceEvent::ClientHello { from, .. }
-        | TraceEvent::HelloRetryRequest { from, .. }
-        | TraceEvent::ServerHello { from, .. }
-        | TraceEvent::ChangeCipherSpec { from }
-        | TraceEvent::EncryptedExtensions { from, .. }
-        | TraceEvent::CertificateRequest { from, .. }
-        | TraceEvent::Certificate { from, .. }
-        | TraceEvent::CertificateVerify { from, .. }
-        | TraceEvent::Finished { from, .. }
-        | TraceEvent::NewSessionTicket { from, .. }
-        | TraceEvent::KeyUpdate { from, .. }
-        | TraceEvent::ApplicationData { from, .. }
-        | TraceEvent::ServerKeyExchange { from, .. }
-        | TraceEvent::ServerHelloDone { from }
-        | TraceEvent::ClientKeyExchange { from, .. }
-        | TraceEvent::Renegotiation { from, .. }
-        | TraceEvent::Alert { from, .. } => Some(*from),
-        _ => None,
-    }
-}
-
 /// The full line for `event` as seen by `side`: `client → ClientHello: ...` for a
 /// message it sent, `server ← ClientHello: ...` for one it received, and
 /// `client · keys derived: ...` for a local step.
 pub fn line(side: Side, event: &TraceEvent, version: Option<ProtocolVersion>) -> String {
-    let arrow = match sender(event) {
+    let arrow = match event.sender() {
         Some(from) if from == side => "→",
         Some(_) => "←",
         None => "·",
@@ -326,7 +301,8 @@ impl Observer for Printer {
     }
 }
 
-fn join<T: core::fmt::Display>(items: &[T]) -> String {
+/// `a, b, c`: the items' `Display` forms, comma-separated.
+pub(crate) fn join<T: core::fmt::Display>(items: &[T]) -> String {
     items
         .iter()
         .map(ToString::to_string)
@@ -334,7 +310,8 @@ fn join<T: core::fmt::Display>(items: &[T]) -> String {
         .join(", ")
 }
 
-fn or_none<T: core::fmt::Display>(items: &[T]) -> String {
+/// [`join`], or `none` for no items.
+pub(crate) fn or_none<T: core::fmt::Display>(items: &[T]) -> String {
     if items.is_empty() {
         "none".to_string()
     } else {

@@ -256,16 +256,9 @@ impl Object {
         key: &str,
         items: impl IntoIterator<Item = T>,
     ) -> &mut Self {
-        self.key(key);
-        self.buf.push('[');
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.push(',');
-            }
-            self.buf.push_str(&quote(&item.to_string()));
-        }
-        self.buf.push(']');
-        self
+        self.array(key, items, |buf, item| {
+            buf.push_str(&quote(&item.to_string()))
+        })
     }
 
     /// `"key":"<value>"`, or `"key":null` for `None`.
@@ -290,27 +283,30 @@ impl Object {
         key: &str,
         items: impl IntoIterator<Item = T>,
     ) -> &mut Self {
-        self.key(key);
-        self.buf.push('[');
-        for (i, item) in items.into_iter().enumerate() {
-            if i > 0 {
-                self.buf.push(',');
-            }
-            let _ = write!(self.buf, "{}", item.into());
-        }
-        self.buf.push(']');
-        self
+        self.array(key, items, |buf, item| {
+            let _ = write!(buf, "{}", item.into());
+        })
     }
 
     /// `"key":[{…},{…}]`: each item a finished [`Object`].
     pub fn objects(&mut self, key: &str, items: impl IntoIterator<Item = String>) -> &mut Self {
+        self.array(key, items, |buf, item| buf.push_str(&item))
+    }
+
+    /// `"key":[…]`, each item written by `write_item`; the brackets and commas are done here.
+    fn array<T>(
+        &mut self,
+        key: &str,
+        items: impl IntoIterator<Item = T>,
+        mut write_item: impl FnMut(&mut String, T),
+    ) -> &mut Self {
         self.key(key);
         self.buf.push('[');
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 self.buf.push(',');
             }
-            self.buf.push_str(&item);
+            write_item(&mut self.buf, item);
         }
         self.buf.push(']');
         self
@@ -368,15 +364,10 @@ fn usize_u128(n: usize) -> u128 {
     u128::try_from(n).unwrap_or(u128::MAX)
 }
 
-/// The event's variant name (`ClientHello`).
-pub fn event_name(event: &TraceEvent) -> String {
-    event.name().to_string()
-}
-
 /// One event as one JSON object (no newline). See `docs/trace.md`.
 pub fn event_json(event: &TraceEvent, header: &Header) -> String {
     let mut o = Object::new();
-    o.string("event", &event_name(event))
+    o.string("event", event.name())
         .name("side", header.side)
         .number("seq", header.seq)
         .number("t_us", header.t_us)
@@ -801,7 +792,7 @@ mod tests {
     fn every_field_is_encoded() {
         for event in samples() {
             let json = event_json(&event, &HEADER);
-            let name = event_name(&event);
+            let name = event.name();
             assert!(
                 json.starts_with(&format!(
                     "{{\"event\":\"{name}\",\"side\":\"client\",\"seq\":3,\"t_us\":1234,\"conn\":0"

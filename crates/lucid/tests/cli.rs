@@ -2,108 +2,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStderr, Command, Output, Stdio};
-use std::thread;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const LUCID: &str = env!("CARGO_BIN_EXE_lucid");
+mod common;
 
-/// A running `lucid serve`, killed on drop if it has not exited.
-struct Server {
-    child: Child,
-    port: u16,
-    ca: PathBuf,
-    stderr: Option<BufReader<ChildStderr>>,
-    head: String,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(LUCID)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn lucid serve");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut head = String::new();
-        let (mut port, mut ca) = (None, None);
-        while port.is_none() {
-            let mut line = String::new();
-            if stderr.read_line(&mut line).unwrap() == 0 {
-                let _ = child.kill();
-                panic!("lucid serve exited early: {head}");
-            }
-            head.push_str(&line);
-            if let Some(path) = line.trim().strip_prefix("CA certificate written to ") {
-                ca = Some(PathBuf::from(path));
-            }
-            if let Some(addr) = line.trim().strip_prefix("listening on ") {
-                port = Some(addr.rsplit_once(':').unwrap().1.parse().unwrap());
-            }
-        }
-        Self {
-            child,
-            port: port.unwrap(),
-            ca: ca.expect("CA path printed before 'listening on'"),
-            stderr: Some(stderr),
-            head,
-        }
-    }
-
-    /// Waits (bounded) for the server to exit; returns its status and the rest of stderr.
-    fn finish(mut self) -> (std::process::ExitStatus, String) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "lucid serve did not exit");
-            thread::sleep(Duration::from_millis(20));
-        };
-        let mut rest = std::mem::take(&mut self.head);
-        self.stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut rest)
-            .unwrap();
-        (status, rest)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.ca);
-    }
-}
-
-/// Runs `lucid` with `args`, feeding `input` on stdin.
-fn lucid(args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(LUCID)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lucid");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    // Feed stdin from a thread: the output pipes must be drained at the same time.
-    let feeder = thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{lucid, lucid_env, text, Server, LUCID};
 
 #[test]
 fn demo_narrates_a_handshake() {
@@ -625,28 +529,6 @@ fn tls12_rsa_key_transport_has_no_group() {
         rest.contains("negotiated TLSv1.2 TLS_RSA_WITH_AES_256_GCM_SHA384 -"),
         "{rest}"
     );
-}
-
-/// Runs `lucid` with `args` and extra environment variables, feeding `input` on stdin.
-fn lucid_env(args: &[&str], input: &[u8], env: &[(&str, &std::ffi::OsStr)]) -> Output {
-    let mut command = Command::new(LUCID);
-    command
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("spawn lucid");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let feeder = thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
 }
 
 /// A unique path in the temp dir for this test process; removed on drop.
@@ -1637,61 +1519,72 @@ fn reconnect_resumes_by_ticket_session_id_and_psk() {
     }
 }
 
-#[test]
-fn stdin_r_renegotiates_when_allowed_and_is_data_otherwise() {
-    let input = b"one\nR\ntwo\nR\nthree\n";
-    // Both sides allow it: two renegotiations, the data around them echoed exactly.
-    let server = Server::start(&["--max-clients", "1", "--allow-renegotiation"]);
-    let out = connect_to(&server, &["--tls1.2", "--allow-renegotiation"], input);
+/// Runs `lucid connect` with `client_args` and `input` against a fresh one-client
+/// `lucid serve` with `server_args`; checks that it succeeds, echoes exactly `echoed`
+/// and says each of `said` on stderr. Returns the server (to finish) and that stderr.
+fn connect_once(
+    server_args: &[&str],
+    client_args: &[&str],
+    input: &[u8],
+    echoed: &str,
+    said: &[&str],
+) -> (Server, String) {
+    let mut args = vec!["--max-clients", "1"];
+    args.extend_from_slice(server_args);
+    let server = Server::start(&args);
+    let out = connect_to(&server, client_args, input);
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(text(&out.stdout), "one\ntwo\nthree\n", "{stderr}");
-    assert!(stderr.contains("renegotiated: yes (1)"), "{stderr}");
-    assert!(stderr.contains("renegotiated: yes (2)"), "{stderr}");
+    assert_eq!(text(&out.stdout), echoed, "{stderr}");
+    for line in said {
+        assert!(stderr.contains(line), "{stderr}");
+    }
+    (server, stderr)
+}
+
+#[test]
+fn stdin_r_renegotiates_when_allowed_and_is_data_otherwise() {
+    // Both sides allow it: two renegotiations, the data around them echoed exactly.
+    let (server, _) = connect_once(
+        &["--allow-renegotiation"],
+        &["--tls1.2", "--allow-renegotiation"],
+        b"one\nR\ntwo\nR\nthree\n",
+        "one\ntwo\nthree\n",
+        &["renegotiated: yes (1)", "renegotiated: yes (2)"],
+    );
     let (status, log) = server.finish();
     assert!(status.success(), "{log}");
     assert!(log.contains(": renegotiated: yes (2)"), "{log}");
     assert!(log.contains("closed, 14 bytes echoed"), "{log}");
 
     // The server does not allow it: declined with no_renegotiation, the connection goes on.
-    let server = Server::start(&["--max-clients", "1"]);
-    let out = connect_to(
-        &server,
+    let (server, _) = connect_once(
+        &[],
         &["--tls1.2", "--allow-renegotiation"],
         b"one\nR\ntwo\n",
-    );
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert_eq!(text(&out.stdout), "one\ntwo\n", "{stderr}");
-    assert!(
-        stderr.contains("renegotiated: no (declined by the server)"),
-        "{stderr}"
+        "one\ntwo\n",
+        &["renegotiated: no (declined by the server)"],
     );
     let (status, log) = server.finish();
     assert!(status.success(), "{log}");
     assert!(!log.contains("renegotiated"), "{log}");
 
     // TLS 1.3 has no renegotiation: said so, and the connection goes on.
-    let server = Server::start(&["--max-clients", "1", "--allow-renegotiation"]);
-    let out = connect_to(
-        &server,
+    connect_once(
+        &["--allow-renegotiation"],
         &["--tls1.3", "--allow-renegotiation"],
         b"one\nR\ntwo\n",
+        "one\ntwo\n",
+        &["renegotiation not started: cannot renegotiate"],
     );
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert_eq!(text(&out.stdout), "one\ntwo\n", "{stderr}");
-    assert!(
-        stderr.contains("renegotiation not started: cannot renegotiate"),
-        "{stderr}"
-    );
-    drop(server);
 
     // Without --allow-renegotiation a line `R` is data like any other.
-    let server = Server::start(&["--max-clients", "1", "--allow-renegotiation"]);
-    let out = connect_to(&server, &["--tls1.2"], b"one\nR\ntwo\n");
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert_eq!(text(&out.stdout), "one\nR\ntwo\n", "{stderr}");
+    let (_server, stderr) = connect_once(
+        &["--allow-renegotiation"],
+        &["--tls1.2"],
+        b"one\nR\ntwo\n",
+        "one\nR\ntwo\n",
+        &[],
+    );
     assert!(!stderr.contains("renegotiat"), "{stderr}");
 }

@@ -13,12 +13,12 @@
 //! Also here: no secret from the key log appears in any narration or trace, and
 //! `--explain` on `connect` and `serve`.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-const LUCID: &str = env!("CARGO_BIN_EXE_lucid");
+mod common;
+
+use common::{Server, LUCID};
 
 /// Runs `lucid` with `args` (stdout piped, so never coloured).
 fn lucid(args: &[&str]) -> Output {
@@ -683,44 +683,11 @@ fn only_runs_the_named_conversations_and_all_runs_every_one() {
 /// every message with its values.
 #[test]
 fn connect_and_serve_explain_their_side() {
-    let mut server = Command::new(LUCID)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-clients",
-            "1",
-            "--explain",
-        ])
-        .env_remove("SSLKEYLOGFILE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lucid serve");
-    let mut stderr = BufReader::new(server.stderr.take().unwrap());
-    let (mut port, mut ca) = (None, None);
-    let mut head = String::new();
-    while port.is_none() {
-        let mut line = String::new();
-        if stderr.read_line(&mut line).unwrap() == 0 {
-            let _ = server.kill();
-            panic!("lucid serve exited early: {head}");
-        }
-        head.push_str(&line);
-        if let Some(path) = line.trim().strip_prefix("CA certificate written to ") {
-            ca = Some(path.to_string());
-        }
-        if let Some(addr) = line.trim().strip_prefix("listening on ") {
-            port = addr
-                .rsplit_once(':')
-                .and_then(|(_, p)| p.parse::<u16>().ok());
-        }
-    }
-    let ca = ca.expect("CA path printed");
-    let target = format!("127.0.0.1:{}", port.unwrap());
-    let mut client = Command::new(LUCID)
-        .args([
+    let server = Server::start(&["--max-clients", "1", "--explain"]);
+    let target = format!("127.0.0.1:{}", server.port);
+    let ca = server.ca_arg();
+    let out = common::lucid(
+        &[
             "connect",
             &target,
             "--servername",
@@ -730,32 +697,15 @@ fn connect_and_serve_explain_their_side() {
             "--explain",
             "--wait-ms",
             "300",
-        ])
-        .env_remove("SSLKEYLOGFILE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn lucid connect");
-    client
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"explain me\n")
-        .unwrap();
-    let out = client.wait_with_output().unwrap();
+        ],
+        b"explain me\n",
+    );
     let client_text = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{client_text}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "explain me\n");
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "lucid serve did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let mut server_text = head;
-    stderr.read_to_string(&mut server_text).unwrap();
-    let _ = std::fs::remove_file(&ca);
+    // The server serves one client, then exits; dropping it removes the CA file.
+    let (_, server_text) = server.finish();
 
     let client_steps = steps(&client_text);
     assert_in_order(

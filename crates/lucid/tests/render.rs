@@ -5,13 +5,13 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
-const LUCID: &str = env!("CARGO_BIN_EXE_lucid");
+mod common;
+
+use common::{text, Server, LUCID};
 
 /// A scratch directory, removed on drop.
 struct Scratch(PathBuf);
@@ -45,10 +45,6 @@ fn run(args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("run lucid")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Renders `trace`, insisting on success; returns the page.
@@ -380,62 +376,15 @@ fn demo_trace_draws_one_arrow_per_message_in_order() {
     }
 }
 
-/// A `lucid serve` for one client, writing its trace to `trace`.
-struct Server {
-    child: Child,
-    port: u16,
-    ca: PathBuf,
-}
-
-impl Server {
-    fn start(trace: &Path, version: &str) -> Self {
-        let mut child = Command::new(LUCID)
-            .args(["serve", "--listen", "127.0.0.1:0", "--max-clients", "1"])
-            .args([version, "--trace-json", trace.to_str().unwrap()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn lucid serve");
-        let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let (mut port, mut ca) = (None, None);
-        while port.is_none() {
-            let mut line = String::new();
-            if stderr.read_line(&mut line).unwrap() == 0 {
-                let _ = child.kill();
-                panic!("lucid serve exited early");
-            }
-            if let Some(path) = line.trim().strip_prefix("CA certificate written to ") {
-                ca = Some(PathBuf::from(path));
-            }
-            if let Some(addr) = line.trim().strip_prefix("listening on ") {
-                port = Some(addr.rsplit_once(':').unwrap().1.parse().unwrap());
-            }
-        }
-        // Keep draining stderr so the server never blocks on it.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        Self {
-            child,
-            port: port.unwrap(),
-            ca: ca.expect("CA path printed"),
-        }
-    }
-
-    fn wait(mut self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "lucid serve did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.ca);
-    }
+/// A `lucid serve` for one client in `version`, writing its trace to `trace`.
+fn trace_server(trace: &Path, version: &str) -> Server {
+    Server::start(&[
+        "--max-clients",
+        "1",
+        version,
+        "--trace-json",
+        trace.to_str().unwrap(),
+    ])
 }
 
 #[test]
@@ -443,7 +392,7 @@ fn connect_and_serve_traces_draw_from_either_side_and_both() {
     for version in ["--tls1.2", "--tls1.3"] {
         let dir = Scratch::new("pair");
         let (client, server_trace) = (dir.path("client.jsonl"), dir.path("server.jsonl"));
-        let server = Server::start(&server_trace, version);
+        let server = trace_server(&server_trace, version);
         let target = format!("127.0.0.1:{}", server.port);
         let mut connect = Command::new(LUCID)
             .args(["connect", &target, "--cafile", server.ca.to_str().unwrap()])
@@ -461,7 +410,8 @@ fn connect_and_serve_traces_draw_from_either_side_and_both() {
         connect.stdin.take().unwrap().write_all(&input).unwrap();
         let out = connect.wait_with_output().unwrap();
         assert!(out.status.success(), "connect: {}", text(&out.stderr));
-        server.wait();
+        // Waits for the server to exit (it serves one client).
+        let _ = server.finish();
 
         let both = dir.path("both.jsonl");
         let mut joined = std::fs::read(&client).unwrap();

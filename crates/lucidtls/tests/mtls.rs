@@ -5,91 +5,39 @@
 
 mod common;
 
+use common::ca::{Ca, Issued as ClientCert};
 use common::pair::{connect, handshake, localhost, pki, send, transfer, KeyKind, TestPki};
-use common::peers::{drive_handshake, send_over, Endpoint, Failed, Lucid, PeerError, Rustls};
+use common::peers::{
+    drive_handshake, send_over, Endpoint, EventLog, Failed, Lucid, PeerError, Rustls,
+};
 use lucidtls::enums::{AlertDescription, ProtocolVersion};
 use lucidtls::verify::RootStore;
 use lucidtls::{
-    CertificateCheck, CertifiedKey, ClientAuth, ClientConfig, Connection, Error, Observer,
-    ServerConfig, Side, TraceEvent,
+    CertificateCheck, CertifiedKey, ClientAuth, ClientConfig, Connection, Error, ServerConfig,
+    Side, TraceEvent,
 };
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::Tls13, ProtocolVersion::Tls12];
 
-fn keypair(kind: KeyKind) -> rcgen::KeyPair {
-    match kind {
-        KeyKind::EcdsaP256 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
-        KeyKind::EcdsaP384 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
-        KeyKind::Ed25519 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519),
-        KeyKind::Rsa2048 => {
-            rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
-        }
-    }
-    .unwrap()
-}
-
-/// A certificate authority for client certificates.
-struct Ca {
-    der: CertificateDer<'static>,
-    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
-}
-
-/// A client certificate chain and its key, as DER.
-struct ClientCert {
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
-}
-
+/// What these tests need of a CA beyond [`common::ca::Ca`]: client certificates and
+/// a shared store trusting it.
 impl Ca {
-    fn new(cn: &str) -> Self {
-        let key = keypair(KeyKind::EcdsaP256);
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, cn);
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        let cert = params.self_signed(&key).unwrap();
-        Self {
-            der: cert.der().clone(),
-            issuer: rcgen::Issuer::new(params, key),
-        }
-    }
-
     fn roots(&self) -> Arc<RootStore> {
-        let mut roots = RootStore::empty();
-        roots.add_der(&self.der).unwrap();
-        Arc::new(roots)
+        Arc::new(self.root_store())
     }
 
     fn issue(&self, cn: &str, kind: KeyKind) -> ClientCert {
-        let key = keypair(kind);
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, cn);
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        ClientCert {
-            chain: vec![cert.der().clone()],
-            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        }
+        self.sign(params, kind)
     }
 
     fn identity(&self, cn: &str, kind: KeyKind) -> CertifiedKey {
         self.issue(cn, kind).certified_key()
-    }
-}
-
-impl ClientCert {
-    fn certified_key(&self) -> CertifiedKey {
-        let provider = lucidtls_aws_lc::provider();
-        CertifiedKey::new(&*provider, self.chain.clone(), &self.key).unwrap()
     }
 }
 
@@ -119,7 +67,7 @@ fn exchange_data(c: &mut Connection, s: &mut Connection) {
 #[test]
 fn required_with_every_key_kind() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         for kind in [
             KeyKind::EcdsaP256,
@@ -151,7 +99,7 @@ fn required_with_every_key_kind() {
 #[test]
 fn optional_with_and_without_a_certificate() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         // With one: verified.
         let bob = ca.issue("bob", KeyKind::EcdsaP256);
@@ -180,7 +128,7 @@ fn optional_with_and_without_a_certificate() {
 #[test]
 fn none_mode_never_asks() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         let (mut client, server) = configs(&server_pki, version);
         client.client_identities = vec![ca.identity("carol", KeyKind::EcdsaP256)];
@@ -201,8 +149,8 @@ fn none_mode_never_asks() {
 #[test]
 fn identity_is_chosen_by_issuer() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca_a = Ca::new("Client CA A");
-    let ca_b = Ca::new("Client CA B");
+    let ca_a = Ca::root("Client CA A");
+    let ca_b = Ca::root("Client CA B");
     let from_a = ca_a.issue("dave (A)", KeyKind::EcdsaP256);
     let from_b = ca_b.issue("dave (B)", KeyKind::Rsa2048);
     for version in VERSIONS {
@@ -232,7 +180,7 @@ fn identity_is_chosen_by_issuer() {
         assert_eq!(s.negotiated().peer_certificates, from_b.chain, "{version}");
 
         // A server naming neither: an empty Certificate, accepted when optional.
-        let ca_c = Ca::new("Client CA C");
+        let ca_c = Ca::root("Client CA C");
         let (mut client, mut server) = configs(&server_pki, version);
         client.client_identities = vec![from_a.certified_key(), from_b.certified_key()];
         server.client_auth = ClientAuth::Optional(ca_c.roots());
@@ -245,7 +193,7 @@ fn identity_is_chosen_by_issuer() {
 #[test]
 fn identity_needs_a_scheme_the_server_accepts() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     let ed = ca.issue("heidi (Ed25519)", KeyKind::Ed25519);
     let p256 = ca.issue("heidi (P-256)", KeyKind::EcdsaP256);
     for version in VERSIONS {
@@ -262,7 +210,7 @@ fn identity_needs_a_scheme_the_server_accepts() {
 #[test]
 fn hello_retry_then_client_authentication() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     let ivan = ca.issue("ivan", KeyKind::EcdsaP256);
     let (mut client, mut server) = configs(&server_pki, ProtocolVersion::Tls13);
     client.client_identities = vec![ivan.certified_key()];
@@ -281,7 +229,7 @@ fn too_many_authorities_to_list() {
     // A store whose names do not fit in a CertificateRequest is not listed; the
     // client then offers its first identity, which still has to verify.
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     let judy = ca.issue("judy", KeyKind::EcdsaP256);
     let mut roots = RootStore::empty();
     roots.add_der(&ca.der).unwrap();
@@ -304,7 +252,7 @@ fn too_many_authorities_to_list() {
 #[test]
 fn required_without_a_certificate_is_refused() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for (version, alert) in [
         (
             ProtocolVersion::Tls13,
@@ -315,7 +263,7 @@ fn required_without_a_certificate_is_refused() {
         // No identity at all, or only one the server's CA did not issue.
         for identities in [
             vec![],
-            vec![Ca::new("Other CA").identity("eve", KeyKind::EcdsaP256)],
+            vec![Ca::root("Other CA").identity("eve", KeyKind::EcdsaP256)],
         ] {
             let (mut client, mut server) = configs(&server_pki, version);
             client.client_identities = identities;
@@ -335,10 +283,10 @@ fn required_without_a_certificate_is_refused() {
 #[test]
 fn client_certificate_from_an_unknown_ca() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let trusted = Ca::new("lucidtls client CA");
+    let trusted = Ca::root("lucidtls client CA");
     // Same name as the trusted CA, different key: the client picks its identity for
     // the name, and the chain then fails to verify.
-    let impostor = Ca::new("lucidtls client CA");
+    let impostor = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         for mode in [
             ClientAuth::Required(trusted.roots()),
@@ -371,7 +319,7 @@ fn client_certificate_from_an_unknown_ca() {
 #[test]
 fn bad_client_certificate_verify() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         for kind in [KeyKind::EcdsaP256, KeyKind::Rsa2048] {
             // The chain of one key, the private key of another of the same kind: the
@@ -397,31 +345,15 @@ fn bad_client_certificate_verify() {
     }
 }
 
-#[derive(Default)]
-struct Events(Mutex<Vec<TraceEvent>>);
-
-impl Observer for Events {
-    fn on_event(&self, event: &TraceEvent) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-}
-
-impl Events {
-    fn take(&self) -> Vec<TraceEvent> {
-        std::mem::take(&mut self.0.lock().unwrap())
-    }
-}
-
 #[test]
 fn trace_shows_client_authentication() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         let (mut client, mut server) = configs(&server_pki, version);
         client.client_identities = vec![ca.identity("grace", KeyKind::EcdsaP256)];
         server.client_auth = ClientAuth::Required(ca.roots());
-        let (client_events, server_events) =
-            (Arc::new(Events::default()), Arc::new(Events::default()));
+        let (client_events, server_events) = (EventLog::new(), EventLog::new());
         client.common.observer = Some(client_events.clone());
         server.common.observer = Some(server_events.clone());
         let _ = connect(client, server);
@@ -504,7 +436,7 @@ fn trace_shows_client_authentication() {
 #[test]
 fn missing_certificate_is_traced() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for required in [false, true] {
         let (client, mut server) = configs(&server_pki, ProtocolVersion::Tls13);
         server.client_auth = if required {
@@ -512,7 +444,7 @@ fn missing_certificate_is_traced() {
         } else {
             ClientAuth::Optional(ca.roots())
         };
-        let events = Arc::new(Events::default());
+        let events = EventLog::new();
         server.common.observer = Some(events.clone());
         let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
         let mut s = Connection::server(Arc::new(server)).unwrap();
@@ -537,7 +469,7 @@ fn rustls_version(v: ProtocolVersion) -> &'static rustls::SupportedProtocolVersi
 #[test]
 fn lucid_client_to_rustls_server_requiring_a_certificate() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         for kind in [KeyKind::EcdsaP256, KeyKind::Rsa2048, KeyKind::Ed25519] {
             let alice = ca.issue("alice", kind);
@@ -579,7 +511,7 @@ fn lucid_client_to_rustls_server_requiring_a_certificate() {
 #[test]
 fn rustls_client_to_lucid_server() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for version in VERSIONS {
         for kind in [KeyKind::EcdsaP256, KeyKind::Rsa2048, KeyKind::Ed25519] {
             let alice = ca.issue("alice", kind);
@@ -614,7 +546,7 @@ fn rustls_client_to_lucid_server() {
 #[test]
 fn rustls_client_without_a_certificate_is_refused() {
     let server_pki = pki(KeyKind::EcdsaP256);
-    let ca = Ca::new("lucidtls client CA");
+    let ca = Ca::root("lucidtls client CA");
     for (version, alert) in [
         (
             ProtocolVersion::Tls13,

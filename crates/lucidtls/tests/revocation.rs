@@ -6,105 +6,33 @@
 
 mod common;
 
-use common::pair::{handshake, localhost, transfer};
+use common::ca::{Ca, Issued as Leaf};
+use common::pair::{handshake, localhost, localhost_params, transfer, KeyKind};
+use common::peers::EventLog;
 use lucidtls::enums::{AlertDescription, ProtocolVersion};
 use lucidtls::verify::{
     verify_server_chain, ExpiredCrl, RevocationDepth, RevocationPolicy, RootStore, UnknownStatus,
 };
 use lucidtls::{
-    CertificateCheck, CertifiedKey, ClientAuth, ClientConfig, Connection, Error, Observer,
-    ServerConfig, TraceEvent,
+    CertificateCheck, ClientAuth, ClientConfig, Connection, Error, ServerConfig, TraceEvent,
 };
-use rustls_pki_types::{
-    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime,
-};
-use std::sync::{Arc, Mutex};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
+use std::sync::Arc;
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::Tls13, ProtocolVersion::Tls12];
 const CA_NAME: &str = "lucidtls revocation CA";
 
-fn p256() -> rcgen::KeyPair {
-    rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap()
-}
-
-/// A certificate authority that issues leaves with chosen serials and signs CRLs.
-struct Ca {
-    der: CertificateDer<'static>,
-    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
-}
-
-/// A leaf certificate (for localhost, server and client auth) and its key.
-struct Leaf {
-    chain: Vec<CertificateDer<'static>>,
-    key: PrivateKeyDer<'static>,
-}
-
-impl Leaf {
-    fn certified_key(&self) -> CertifiedKey {
-        let provider = lucidtls_aws_lc::provider();
-        CertifiedKey::new(&*provider, self.chain.clone(), &self.key).unwrap()
-    }
-}
-
 /// One revoked entry: serial, reason.
 type Revoked = (u64, Option<rcgen::RevocationReason>);
 
+/// What revocation tests need of a CA beyond [`common::ca::Ca`]: leaves with chosen
+/// serials, CRLs and a store holding them.
 impl Ca {
-    /// A root CA named `cn`.
-    fn root(cn: &str) -> Self {
-        let key = p256();
-        let params = Self::ca_params(cn);
-        let cert = params.self_signed(&key).unwrap();
-        Self {
-            der: cert.der().clone(),
-            issuer: rcgen::Issuer::new(params, key),
-        }
-    }
-
-    /// An intermediate CA named `cn`, issued by `self` with `serial`.
-    fn intermediate(&self, cn: &str, serial: u64) -> Self {
-        let key = p256();
-        let mut params = Self::ca_params(cn);
-        params.serial_number = Some(rcgen::SerialNumber::from(serial));
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        Self {
-            der: cert.der().clone(),
-            issuer: rcgen::Issuer::new(params, key),
-        }
-    }
-
-    fn ca_params(cn: &str) -> rcgen::CertificateParams {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, cn);
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        params
-    }
-
     /// A leaf for localhost with `serial`.
     fn leaf(&self, cn: &str, serial: u64) -> Leaf {
-        let key = p256();
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-                .unwrap();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, cn);
+        let mut params = localhost_params(cn);
         params.serial_number = Some(rcgen::SerialNumber::from(serial));
-        params.extended_key_usages = vec![
-            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-        ];
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        Leaf {
-            chain: vec![cert.der().clone()],
-            key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        }
+        self.sign(params, KeyKind::EcdsaP256)
     }
 
     /// A CRL valid from 2020 to 2099 listing `revoked`.
@@ -139,8 +67,7 @@ impl Ca {
 
     /// A store trusting this CA, with `crls`.
     fn roots_with(&self, crls: &[&rcgen::CertificateRevocationList]) -> RootStore {
-        let mut roots = RootStore::empty();
-        roots.add_der(&self.der).unwrap();
+        let mut roots = self.root_store();
         for crl in crls {
             roots.add_crl_der(crl.der()).unwrap();
         }
@@ -148,21 +75,10 @@ impl Ca {
     }
 }
 
-#[derive(Default)]
-struct Events(Mutex<Vec<TraceEvent>>);
-
-impl Observer for Events {
-    fn on_event(&self, event: &TraceEvent) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-}
-
-impl Events {
+impl EventLog {
     /// The revocation check events: (passed, checked, detail).
     fn revocation(&self) -> Vec<(bool, bool, String)> {
-        self.0
-            .lock()
-            .unwrap()
+        self.all()
             .iter()
             .filter_map(|e| match e {
                 TraceEvent::CertificateCheck {
@@ -279,7 +195,7 @@ fn revoked_client_certificate_is_refused_with_certificate_revoked() {
         client.client_identities = vec![good.certified_key()];
         let mut server = server_config(&server_leaf);
         server.client_auth = ClientAuth::Required(Arc::new(client_ca.roots_with(&[&crl])));
-        let events = Arc::new(Events::default());
+        let events = EventLog::new();
         server.common.observer = Some(events.clone());
         let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
         let mut s = Connection::server(Arc::new(server)).unwrap();
@@ -302,7 +218,7 @@ fn unrevoked_server_certificate_passes_and_the_report_names_the_crl() {
     let crl = ca.crl(&[(0x2001, Some(rcgen::RevocationReason::Superseded))]);
     for version in VERSIONS {
         let mut client = client_config(ca.roots_with(&[&crl]), version);
-        let events = Arc::new(Events::default());
+        let events = EventLog::new();
         client.common.observer = Some(events.clone());
         let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
         let mut s = Connection::server(Arc::new(server_config(&leaf))).unwrap();
@@ -332,7 +248,7 @@ fn without_crls_revocation_is_not_checked_rather_than_passed() {
     let leaf = ca.leaf("localhost", 3);
     for version in VERSIONS {
         let mut client = client_config(ca.roots_with(&[]), version);
-        let events = Arc::new(Events::default());
+        let events = EventLog::new();
         client.common.observer = Some(events.clone());
         let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
         let mut s = Connection::server(Arc::new(server_config(&leaf))).unwrap();

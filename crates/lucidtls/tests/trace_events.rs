@@ -8,30 +8,16 @@
 mod common;
 
 use common::pair::{handshake, localhost, pki, transfer, KeyKind, TestPki};
+use common::peers::EventLog;
 use lucidtls::enums::{AlertDescription, ProtocolVersion};
 use lucidtls::keys::KeyLog;
 use lucidtls::trace::CertificateInfo;
 use lucidtls::{
-    CertifiedKey, ClientAuth, ClientConfig, Connection, Observer, ServerConfig, Side, TraceEvent,
+    CertifiedKey, ClientAuth, ClientConfig, Connection, ServerConfig, Side, TraceEvent,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
-
-#[derive(Default)]
-struct Events(Mutex<Vec<TraceEvent>>);
-
-impl Observer for Events {
-    fn on_event(&self, event: &TraceEvent) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-}
-
-impl Events {
-    fn all(&self) -> Vec<TraceEvent> {
-        self.0.lock().unwrap().clone()
-    }
-}
 
 /// Keeps every secret the connection logs.
 #[derive(Debug, Default)]
@@ -66,7 +52,7 @@ fn observe(
     payload: &[u8],
     key_log: Option<Arc<Secrets>>,
 ) -> Run {
-    let (client_events, server_events) = (Arc::new(Events::default()), Arc::new(Events::default()));
+    let (client_events, server_events) = (EventLog::new(), EventLog::new());
     client.common.observer = Some(client_events.clone());
     server.common.observer = Some(server_events.clone());
     if let Some(log) = key_log {
@@ -447,8 +433,7 @@ fn hello_request_is_traced() {
         let (mut client, mut server) = configs(&pki, ProtocolVersion::Tls12);
         client.common.allow_renegotiation = client_allows;
         server.common.allow_renegotiation = true;
-        let (client_events, server_events) =
-            (Arc::new(Events::default()), Arc::new(Events::default()));
+        let (client_events, server_events) = (EventLog::new(), EventLog::new());
         client.common.observer = Some(client_events.clone());
         server.common.observer = Some(server_events.clone());
         let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
@@ -500,7 +485,7 @@ fn hello_request_is_traced() {
 fn hello_request_during_the_handshake_is_ignored_and_traced() {
     let pki = pki(KeyKind::EcdsaP256);
     let (mut client, server) = configs(&pki, ProtocolVersion::Tls12);
-    let events = Arc::new(Events::default());
+    let events = EventLog::new();
     client.common.observer = Some(events.clone());
     let mut c = Connection::client(Arc::new(client), localhost()).unwrap();
     let mut s = Connection::server(Arc::new(server)).unwrap();

@@ -34,20 +34,7 @@ const FATAL: &str = "#c0392b";
 /// Escapes text for HTML and SVG content and attribute values; control characters
 /// other than newline and tab (which XML forbids and a trace may carry) become U+FFFD.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::http::escape_markup(s, true)
 }
 
 /// Splits `text` into lines of at most `max` characters, at spaces where it can; at

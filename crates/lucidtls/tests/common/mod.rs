@@ -2,6 +2,7 @@
 // Each test binary uses only part of the shared helpers.
 #![allow(dead_code)]
 
+pub mod ca;
 pub mod pair;
 pub mod peers;
 pub mod rfc8448;

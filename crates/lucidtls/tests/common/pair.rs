@@ -23,7 +23,8 @@ pub struct TestPki {
     pub key: PrivateKeyDer<'static>,
 }
 
-fn keypair(kind: KeyKind) -> rcgen::KeyPair {
+/// A new key of `kind`.
+pub fn keypair(kind: KeyKind) -> rcgen::KeyPair {
     match kind {
         KeyKind::EcdsaP256 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
         KeyKind::EcdsaP384 => rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
@@ -35,32 +36,46 @@ fn keypair(kind: KeyKind) -> rcgen::KeyPair {
     .expect("key generation")
 }
 
-/// Builds a PKI whose leaf has `kind` keys; `tweak` may edit the leaf's parameters.
-pub fn pki_with(kind: KeyKind, tweak: impl FnOnce(&mut rcgen::CertificateParams)) -> TestPki {
-    let ca_key = keypair(KeyKind::EcdsaP256);
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params
+/// The parameters of a CA certificate named `cn`: CA without a path length limit, key
+/// usages keyCertSign and cRLSign.
+pub fn ca_params(cn: &str) -> rcgen::CertificateParams {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
         .distinguished_name
-        .push(rcgen::DnType::CommonName, "lucidtls test CA");
-    ca_params.key_usages = vec![
+        .push(rcgen::DnType::CommonName, cn);
+    params.key_usages = vec![
         rcgen::KeyUsagePurpose::KeyCertSign,
         rcgen::KeyUsagePurpose::CrlSign,
     ];
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    params
+}
 
-    let leaf_key = keypair(kind);
+/// The parameters of a leaf named `cn` for "localhost" and 127.0.0.1, usable by servers
+/// and clients.
+pub fn localhost_params(cn: &str) -> rcgen::CertificateParams {
     let mut params =
         rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
             .unwrap();
     params
         .distinguished_name
-        .push(rcgen::DnType::CommonName, "localhost");
+        .push(rcgen::DnType::CommonName, cn);
     params.extended_key_usages = vec![
         rcgen::ExtendedKeyUsagePurpose::ServerAuth,
         rcgen::ExtendedKeyUsagePurpose::ClientAuth,
     ];
+    params
+}
+
+/// Builds a PKI whose leaf has `kind` keys; `tweak` may edit the leaf's parameters.
+pub fn pki_with(kind: KeyKind, tweak: impl FnOnce(&mut rcgen::CertificateParams)) -> TestPki {
+    let ca_key = keypair(KeyKind::EcdsaP256);
+    let ca_params = ca_params("lucidtls test CA");
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+
+    let leaf_key = keypair(kind);
+    let mut params = localhost_params("localhost");
     tweak(&mut params);
     let leaf = params.signed_by(&leaf_key, &issuer).unwrap();
     TestPki {

@@ -608,6 +608,12 @@ impl EventLog {
         Arc::new(Self::default())
     }
 
+    /// The events so far, leaving them in the log.
+    pub fn all(&self) -> Vec<lucidtls::TraceEvent> {
+        self.events.lock().unwrap().clone()
+    }
+
+    /// The events so far, emptying the log.
     pub fn take(&self) -> Vec<lucidtls::TraceEvent> {
         std::mem::take(&mut *self.events.lock().unwrap())
     }
