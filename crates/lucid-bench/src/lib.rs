@@ -284,7 +284,7 @@ fn measure(
 const TRACED_NOTE: &str = "traced: lucid with a trace observer (one that ignores the \
      events) on both sides, to show what tracing costs when on; rustls and OpenSSL have no \
      tracing and run their usual handshake. Not a target row: the row above is lucid's \
-     default, untraced.";
+     default, untraced";
 
 /// Footnote of the memory rows when lucid and rustls are counted by the allocator.
 const MEMORY_NOTE: &str = "memory: lucid and rustls: live heap bytes (counting global \
