@@ -85,16 +85,20 @@ def with_exts(edit, **kwargs):
     return dict(extensions=edit(wire.default_extensions()), **kwargs)
 
 
-def drain_until_idle(sock, idle=0.5, limit=5.0):
+def drain_until_idle(sock, idle=0.5, limit=10.0):
     """Reads and discards what the server sends until it is quiet for `idle` seconds;
-    returns the handshake message types seen (plaintext records only)."""
+    returns the handshake message types seen (plaintext records only). The first record
+    may take up to `limit`: on a loaded machine the server's flight can be slower than
+    `idle`, and a flight read later would be mistaken for the answer to what follows."""
     deadline = time.monotonic() + limit
     types = []
     buf = b""
+    seen_any = False
     while time.monotonic() < deadline:
+        wait_until = deadline if not seen_any else min(deadline, time.monotonic() + idle)
         try:
-            typ, _v, payload = wire.read_record(sock, min(deadline,
-                                                          time.monotonic() + idle))
+            typ, _v, payload = wire.read_record(sock, wait_until)
+            seen_any = True
         except (socket.timeout, EOFError, ConnectionResetError):
             break
         if typ == HANDSHAKE:
