@@ -38,6 +38,9 @@ pub(crate) struct HelloState {
     pub(crate) resuming12: Option<Tls12Session>,
     /// The TLS 1.3 ticket we offer as a PSK.
     pub(crate) resuming13: Option<Tls13Ticket>,
+    /// The early secret of that ticket's PSK, computed for the binder of the
+    /// ClientHello last sent and kept for the key schedule if the server takes it.
+    pub(crate) psk_early: Option<EarlySecret>,
     /// A renegotiation (RFC 5746): the last handshake's Finished values, which our
     /// renegotiation_info carries and the server's must repeat.
     pub(crate) renegotiation: Option<Binding>,
@@ -91,6 +94,7 @@ pub(crate) fn start(
         store_name,
         resuming12,
         resuming13,
+        psk_early: None,
         renegotiation: None,
     };
     send_client_hello(cx, &mut state, None, None)?;
@@ -125,6 +129,7 @@ pub(crate) fn start_renegotiation(
         store_name,
         resuming12: None,
         resuming13: None,
+        psk_early: None,
         renegotiation: Some(binding),
     };
     cx.renegotiation.begin(initiator);
@@ -202,7 +207,8 @@ pub(crate) fn send_client_hello(
 ) -> Result<(), Error> {
     let common = &st.config.common;
     let renegotiating = st.renegotiation.is_some();
-    let mut ext = Extensions::default();
+    // Room for every extension a hello of ours can carry, so the list never regrows.
+    let mut ext = Extensions(Vec::with_capacity(16));
     if st.config.enable_sni {
         if let ServerName::DnsName(name) = &st.server_name {
             ext.push(Extension::ServerName(Some(name.as_ref().to_string())));
@@ -282,7 +288,7 @@ pub(crate) fn send_client_hello(
                 }],
                 binders: vec![vec![0; hash.algorithm().output_len()]],
             }));
-            Some((hash, t.psk.clone()))
+            Some(hash)
         }
         _ => None,
     };
@@ -300,20 +306,30 @@ pub(crate) fn send_client_hello(
         compression_methods: vec![0],
         extensions: ext,
     };
-    if let Some((hash, secret)) = psk {
-        let binder = psk_binder(hash, &secret, &hello, retry_transcript)?;
+    let mut bytes = hello.encode();
+    st.psk_early = None;
+    if let (Some(hash), Some(ticket)) = (psk, &st.resuming13) {
+        let (binder, early) = psk_binder(hash, &ticket.psk, &hello, &bytes, retry_transcript)?;
+        // The binder is the last thing in the message: it takes the place of the
+        // zeros it was encoded with, so the hello is not encoded a second time.
+        let tail = bytes
+            .len()
+            .checked_sub(binder.len())
+            .and_then(|start| bytes.get_mut(start..))
+            .ok_or(Error::Internal("ClientHello shorter than its binder"))?;
+        tail.copy_from_slice(&binder);
         hello.set_psk_binders(vec![binder]);
+        debug_assert!(bytes == hello.encode());
+        st.psk_early = Some(early);
     }
-    let bytes = hello.encode();
     cx.send_handshake(&bytes)?;
-    let versions = if renegotiating {
-        vec![ProtocolVersion::Tls12]
-    } else {
-        common.versions.clone()
-    };
     cx.tracer.emit(|| TraceEvent::ClientHello {
         from: Side::Client,
-        versions,
+        versions: if renegotiating {
+            vec![ProtocolVersion::Tls12]
+        } else {
+            common.versions.clone()
+        },
         random: hello.random,
         session_id: hello.session_id.clone(),
         cipher_suites: hello.cipher_suites.clone(),
@@ -332,22 +348,25 @@ pub(crate) fn send_client_hello(
 }
 
 /// The PSK binder (RFC 8446 §4.2.11.2): an HMAC keyed from the PSK over the
-/// transcript through this ClientHello, cut before the binders.
+/// transcript through this ClientHello (`encoded`, with zeros for binders), cut
+/// before the binders; with the early secret it was keyed from, for the schedule.
 fn psk_binder(
     hash: &'static dyn crate::crypto::Hash,
     psk: &crate::crypto::Secret,
     hello: &ClientHello,
+    encoded: &[u8],
     retry_transcript: Option<&Transcript>,
-) -> Result<Vec<u8>, Error> {
+) -> Result<(Vec<u8>, EarlySecret), Error> {
     let truncated = hello
-        .encode_for_binders()
+        .binder_prefix(encoded)
         .ok_or(Error::Internal("pre_shared_key is not the last extension"))?;
     let digest = match retry_transcript {
-        Some(t) => t.hash_with(&truncated),
-        None => hash.hash(&truncated),
+        Some(t) => t.hash_with(truncated),
+        None => hash.hash(truncated),
     };
-    let binder = EarlySecret::new(hash, Some(psk.expose())).resumption_binder(&digest);
-    Ok(binder.as_ref().to_vec())
+    let early = EarlySecret::new(hash, Some(psk.expose()));
+    let binder = early.resumption_binder(&digest);
+    Ok((binder.as_ref().to_vec(), early))
 }
 
 pub(crate) struct ExpectServerHello {

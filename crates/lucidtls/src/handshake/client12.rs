@@ -303,10 +303,16 @@ impl State for ExpectCertificate {
         }
         let identity =
             verify_server_certificate(cx, &self.hs.config, &self.hs.server_name, &chain)?;
-        cx.negotiated.peer_certificates = chain.clone();
+        // The next steps need only the end entity; the chain itself moves to the
+        // connection's record of the peer.
+        let end_entity = chain
+            .first()
+            .cloned()
+            .ok_or(Error::Internal("chain vanished"))?;
+        cx.negotiated.peer_certificates = chain;
         let next = ExpectServerHelloDone {
             hs: self.hs,
-            chain,
+            end_entity,
             _identity: identity,
             kx: None,
             certificate_request: None,
@@ -394,10 +400,7 @@ impl State for ExpectServerKeyExchange {
             ));
         }
         let content = tls12_ske_signed_content(&hs.client_random, &hs.server_random, &params);
-        let end_entity = next
-            .chain
-            .first()
-            .ok_or(Error::Internal("chain vanished"))?;
+        let end_entity = &next.end_entity;
         let verified = verify::verify_tls12_signature(
             &*common.provider,
             end_entity,
@@ -426,7 +429,9 @@ impl State for ExpectServerKeyExchange {
 
 struct ExpectServerHelloDone {
     hs: Handshake12,
-    chain: Vec<CertificateDer<'static>>,
+    /// The server's end-entity certificate: its key signs ServerKeyExchange (or,
+    /// for RSA key transport, encrypts the pre-master secret).
+    end_entity: CertificateDer<'static>,
     _identity: ServerIdentity,
     /// The key agreement, with the proof that its parameters were signed (None for RSA).
     kx: Option<(ClientKx, Option<SignatureVerified>)>,
@@ -491,7 +496,7 @@ impl ExpectServerHelloDone {
         };
 
         let provider = hs.config.common.provider.clone();
-        let end_entity = me.chain.first().ok_or(Error::Internal("chain vanished"))?;
+        let end_entity = &me.end_entity;
         let (ckx, pre_master_secret) = kx.finish(&*provider, end_entity)?;
         hs.transcript.add(&ckx);
         cx.send_handshake(&ckx)?;
@@ -554,7 +559,7 @@ fn send_client_certificate<'a>(
             && certificate_type(s).is_some_and(|t| request.certificate_types.contains(&t))
     });
     let chain = chosen.as_ref().map_or(&[][..], |c| &c.identity.chain[..]);
-    let bytes = Certificate12::from_chain(chain).encode();
+    let bytes = Certificate12::encode_chain(chain);
     transcript.add(&bytes);
     cx.send_handshake(&bytes)?;
     cx.tracer.emit(|| TraceEvent::Certificate {

@@ -172,17 +172,17 @@ impl ExpectServerHello {
             });
         }
         let me = *self;
-        let resumed = me.check_psk_selected(cx, &sh, suite)?;
-        let server_share = match (sh.extensions.key_share_entry(), &resumed) {
+        let psk_taken = me.check_psk_selected(cx, &sh, suite)?;
+        let server_share = match (sh.extensions.key_share_entry(), psk_taken) {
             (Some(share), _) => Some(share),
             // psk_ke: resumption without (EC)DHE, only if we offered it.
-            (None, Some(_)) if me.hello.config.psk_ke_allowed => None,
-            (None, Some(_)) => {
+            (None, true) if me.hello.config.psk_ke_allowed => None,
+            (None, true) => {
                 return Err(Error::IllegalParameter(
                     "PSK without key_share, but we offered only psk_dhe_ke",
                 ))
             }
-            (None, None) => return Err(Error::MissingExtension("key_share in ServerHello")),
+            (None, false) => return Err(Error::MissingExtension("key_share in ServerHello")),
         };
         let HelloState {
             config,
@@ -190,8 +190,12 @@ impl ExpectServerHello {
             key_shares,
             hello_bytes,
             store_name,
+            psk_early,
+            resuming13,
             ..
         } = me.hello;
+        // The ticket the server took, if it did: moved out of the hello state.
+        let resumed = resuming13.filter(|_| psk_taken);
         let kx = match server_share {
             Some(share) => Some((
                 key_shares
@@ -231,7 +235,11 @@ impl ExpectServerHello {
         });
 
         // The key schedule starts from the PSK when the server took it.
-        let early = EarlySecret::new(hash, resumed.as_ref().map(|t| t.psk.expose()));
+        // The binder's early secret is the same value: keep it rather than recompute.
+        let early = match (&resumed, psk_early) {
+            (Some(_), Some(early)) => early,
+            (resumed, _) => EarlySecret::new(hash, resumed.as_ref().map(|t| t.psk.expose())),
+        };
         let handshake_secret = match kx {
             Some((kx, share)) => {
                 let group = kx.group();
@@ -279,16 +287,16 @@ impl ExpectServerHello {
 
     /// Step 2b: pre_shared_key in the ServerHello — the server resumes with our
     /// ticket. RFC 8446 §4.2.11: the index must be one we offered and the suite's hash
-    /// the PSK's (else illegal_parameter). Returns the ticket when it was taken.
+    /// the PSK's (else illegal_parameter). Returns whether the ticket was taken.
     fn check_psk_selected(
         &self,
         cx: &mut Common,
         sh: &ServerHello,
         suite: Tls13Suite,
-    ) -> Result<Option<crate::session::Tls13Ticket>, Error> {
+    ) -> Result<bool, Error> {
         let offered = match &self.hello.resuming13 {
             Some(t) if self.hello.hello.extensions.has(ExtensionType::PreSharedKey) => t,
-            _ => return Ok(None),
+            _ => return Ok(false),
         };
         let selected = sh.extensions.psk_selected().copied();
         cx.tracer.emit(|| TraceEvent::Resumption {
@@ -300,7 +308,7 @@ impl ExpectServerHello {
                 .then_some("the server did not select our PSK"),
         });
         let Some(index) = selected else {
-            return Ok(None);
+            return Ok(false);
         };
         // We offer exactly one identity.
         if index != 0 {
@@ -313,7 +321,7 @@ impl ExpectServerHello {
                 "server selected a suite whose hash is not the PSK's",
             ));
         }
-        Ok(Some(offered.clone()))
+        Ok(true)
     }
 }
 
@@ -466,7 +474,7 @@ impl ExpectCertificate {
             return Err(Error::decode("empty server Certificate"));
         }
         self.hs.transcript.add(&msg.bytes);
-        let chain = cert.chain();
+        let chain = cert.into_chain();
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
             chain: summarize_chain(&chain),
@@ -474,10 +482,16 @@ impl ExpectCertificate {
         });
         let verified =
             verify_server_certificate(cx, &self.hs.config, &self.hs.server_name, &chain)?;
-        cx.negotiated.peer_certificates = chain.clone();
+        // The next step needs only the end entity; the chain itself moves to the
+        // connection's record of the peer.
+        let end_entity = chain
+            .first()
+            .cloned()
+            .ok_or(Error::Internal("chain vanished"))?;
+        cx.negotiated.peer_certificates = chain;
         Ok(Box::new(ExpectCertificateVerify {
             hs: self.hs,
-            chain,
+            end_entity,
             verified,
             client_auth_requested: self.client_auth_requested,
         }))
@@ -486,7 +500,8 @@ impl ExpectCertificate {
 
 struct ExpectCertificateVerify {
     hs: Handshake13,
-    chain: Vec<CertificateDer<'static>>,
+    /// The server's end-entity certificate, whose key signs CertificateVerify.
+    end_entity: CertificateDer<'static>,
     verified: ServerIdentity,
     client_auth_requested: Option<CertificateRequest13>,
 }
@@ -508,13 +523,9 @@ impl State for ExpectCertificateVerify {
             ));
         }
         let content = verify::tls13_signed_content(true, self.hs.transcript.current().as_ref());
-        let end_entity = self
-            .chain
-            .first()
-            .ok_or(Error::Internal("chain vanished"))?;
         let signature = verify::verify_tls13_signature(
             &*self.hs.config.common.provider,
-            end_entity,
+            &self.end_entity,
             cv.scheme,
             &content,
             &cv.signature,
@@ -647,7 +658,7 @@ fn send_client_certificate(
         s.allowed_in_tls13() && offered.contains(&s)
     });
     let chain = chosen.as_ref().map_or(&[][..], |c| &c.identity.chain[..]);
-    let bytes = Certificate13::from_chain(request.context, chain).encode();
+    let bytes = Certificate13::encode_chain(&request.context, chain);
     transcript.add(&bytes);
     cx.send_handshake(&bytes)?;
     cx.tracer.emit(|| TraceEvent::Certificate {

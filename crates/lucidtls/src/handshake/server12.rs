@@ -579,13 +579,16 @@ impl Flight {
 
     /// Step 3: Certificate — our chain.
     fn send_certificate(&mut self, cx: &mut Common) -> Result<(), Error> {
-        let chain = self.config.certified_key.chain.clone();
-        self.send(cx, &Certificate12::from_chain(&chain).encode())?;
+        // The config is shared (an `Arc`): holding it keeps the chain borrowed
+        // while `self` records the message.
+        let config = self.config.clone();
+        let chain = &config.certified_key.chain;
+        self.send(cx, &Certificate12::encode_chain(chain))?;
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
-            chain: super::client::summarize_chain(&chain),
+            chain: super::client::summarize_chain(chain),
             certificates: crate::verify::certinfo::trace_chain(
-                &chain,
+                chain,
                 &*self.config.common.provider,
             ),
         });

@@ -49,6 +49,8 @@ struct AcceptedPsk {
     index: u16,
     session: ServerSession,
     dhe: bool,
+    /// The early secret from the binder check, kept for the key schedule.
+    early: EarlySecret,
 }
 
 /// Begins a server handshake: wait for a ClientHello.
@@ -91,17 +93,11 @@ impl State for ExpectClientHello {
         }
         let ch = ClientHello::decode(msg.body())?;
         cx.client_random = ch.random;
-        let versions = ch
-            .extensions
-            .supported_versions_offer()
-            .cloned()
-            .unwrap_or_default();
         cx.tracer.emit(|| TraceEvent::ClientHello {
             from: Side::Client,
-            versions: if versions.is_empty() {
-                vec![ProtocolVersion::from_wire(ch.legacy_version)]
-            } else {
-                versions.clone()
+            versions: match ch.extensions.supported_versions_offer() {
+                Some(versions) if !versions.is_empty() => versions.clone(),
+                _ => vec![ProtocolVersion::from_wire(ch.legacy_version)],
             },
             random: ch.random,
             session_id: ch.session_id.clone(),
@@ -343,7 +339,7 @@ fn handle_pre_shared_key(
             reason = "the ticket's hash differs from the chosen suite's";
             continue;
         }
-        verify_binder(config, ch, ch_bytes, transcript, suite, &session, index)?;
+        let early = verify_binder(config, ch, ch_bytes, transcript, suite, &session, index)?;
         if let Some(why) = unusable_ticket(config, ch, identity, &session, now.as_secs()) {
             outcome(cx, Some(why));
             return Ok(None);
@@ -363,6 +359,7 @@ fn handle_pre_shared_key(
             index: index as u16,
             session,
             dhe,
+            early,
         }));
     }
     outcome(cx, Some(reason));
@@ -391,7 +388,7 @@ fn verify_binder(
     suite: Tls13Suite,
     session: &ServerSession,
     index: usize,
-) -> Result<(), Error> {
+) -> Result<EarlySecret, Error> {
     let offer = ch
         .psk_offer_last()
         .ok_or(Error::Internal("PSK offer vanished"))?;
@@ -400,10 +397,10 @@ fn verify_binder(
         .binder_prefix(ch_bytes)
         .ok_or(Error::Internal("ClientHello shorter than its binders"))?;
     let hash = config.common.provider.hash(suite.hash);
-    let expected = EarlySecret::new(hash, Some(session.secret.expose()))
-        .resumption_binder(&transcript.hash_with(truncated));
+    let early = EarlySecret::new(hash, Some(session.secret.expose()));
+    let expected = early.resumption_binder(&transcript.hash_with(truncated));
     if super::constant_time_eq(expected.as_ref(), received) {
-        Ok(())
+        Ok(early)
     } else {
         Err(Error::BadPskBinder)
     }
@@ -427,7 +424,7 @@ fn unusable_ticket(
     if (client_age - our_age).abs() > TICKET_AGE_TOLERANCE_MS {
         return Some("the client's ticket age is far from ours");
     }
-    if session.server_name.as_ref() != ch.extensions.server_name().cloned().flatten().as_ref() {
+    if session.server_name.as_ref() != ch.extensions.server_name().and_then(Option::as_ref) {
         return Some("the ticket was issued for another server name");
     }
     if config.client_auth.is_required() && session.client_chain.is_empty() {
@@ -597,7 +594,11 @@ fn send_server_hello(
     }
 
     let hash = provider.hash(choices.suite.hash);
-    let early = EarlySecret::new(hash, psk.as_ref().map(|p| p.session.secret.expose()));
+    // Resuming, the early secret is the one the binder check computed from the PSK.
+    let (early, resumed) = match psk {
+        Some(p) => (p.early, Some(p.session)),
+        None => (EarlySecret::new(hash, None), None),
+    };
     let handshake_secret = match &shared {
         Some(shared) => early.into_handshake(shared),
         None => early.into_handshake_without_dhe(),
@@ -640,10 +641,10 @@ fn send_server_hello(
         ticket_modes_offered: offered_modes,
     };
     flight.send_encrypted_extensions(cx, &ch, choices.alpn)?;
-    if let Some(psk) = psk {
+    if let Some(session) = resumed {
         // RFC 8446 §2.2: resuming, the PSK authenticates the server; the client's
         // identity, if any, is the one from the session.
-        let identity = ClientIdentity::Resumed(psk.session.client_chain);
+        let identity = ClientIdentity::Resumed(session.client_chain);
         return flight.send_finished(cx, identity);
     }
     flight.send_certificate_request(cx)?;
@@ -732,7 +733,7 @@ impl ServerFlight {
     /// Step 4: Certificate — our chain.
     fn send_certificate(&mut self, cx: &mut Common) -> Result<(), Error> {
         let chain = &self.config.certified_key.chain;
-        let bytes = Certificate13::from_chain(Vec::new(), chain).encode();
+        let bytes = Certificate13::encode_chain(&[], chain);
         self.transcript.add(&bytes);
         cx.send_handshake(&bytes)?;
         cx.tracer.emit(|| TraceEvent::Certificate {
@@ -862,7 +863,7 @@ impl ExpectClientCertificate {
         }
         let mut next = self.next;
         next.transcript.add(&msg.bytes);
-        let chain = cert.chain();
+        let chain = cert.into_chain();
         match handle_client_certificate(cx, &next.config, ProtocolVersion::Tls13, chain)? {
             Some(chain) => Ok(Box::new(ExpectClientCertificateVerify { next, chain })),
             None => Ok(Box::new(next)),

@@ -26,7 +26,6 @@ fn derived(hash: &dyn Hash, secret: &Secret) -> Secret {
 /// What the schedule computes the same way in every handshake without a PSK, for one
 /// hash implementation: Hash(""), the early secret HKDF-Extract(0, 0) and its
 /// "derived" salt. Public values, not secrets.
-#[derive(Clone)]
 struct Constants {
     hash: &'static dyn Hash,
     empty: Digest,
@@ -34,19 +33,19 @@ struct Constants {
     salt: Secret,
 }
 
-/// [`Constants`] for `hash`, computed on first use and kept for the process: a few
-/// HMACs and a hash less per handshake. Kept per hash implementation (the same
-/// `&'static` object), so a provider is only ever given its own results.
-fn constants(hash: &'static dyn Hash) -> Constants {
+/// The [`Constants`] for `hash`, computed on first use and kept for the process: a
+/// few HMACs and a hash less per handshake, and nothing copied to use them. Kept per
+/// hash implementation (the same `&'static` object), so a provider is only ever given
+/// its own results. The cache is bounded; past it (more providers than anyone runs)
+/// the values are computed each time and returned owned.
+fn constants(hash: &'static dyn Hash) -> Result<&'static Constants, Constants> {
     /// Bounded: providers are few; more than this are computed every time.
     const MAX_CACHED: usize = 8;
-    static CACHE: std::sync::Mutex<Vec<Constants>> = std::sync::Mutex::new(Vec::new());
-    let cached = CACHE
-        .lock()
-        .ok()
-        .and_then(|cache| cache.iter().find(|c| core::ptr::eq(c.hash, hash)).cloned());
-    if let Some(c) = cached {
-        return c;
+    static CACHE: std::sync::Mutex<Vec<&'static Constants>> = std::sync::Mutex::new(Vec::new());
+    if let Ok(cache) = CACHE.lock() {
+        if let Some(c) = cache.iter().find(|c| core::ptr::eq(c.hash, hash)) {
+            return Ok(c);
+        }
     }
     let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
     let zeros = zeros
@@ -61,12 +60,26 @@ fn constants(hash: &'static dyn Hash) -> Constants {
         early,
         salt,
     };
-    if let Ok(mut cache) = CACHE.lock() {
-        if cache.len() < MAX_CACHED {
-            cache.push(c.clone());
+    match CACHE.lock() {
+        Ok(mut cache) if cache.len() < MAX_CACHED => {
+            if let Some(cached) = cache.iter().find(|k| core::ptr::eq(k.hash, hash)) {
+                return Ok(cached);
+            }
+            // Kept for the life of the process, as the cache is: at most MAX_CACHED.
+            let kept: &'static Constants = Box::leak(Box::new(c));
+            cache.push(kept);
+            Ok(kept)
         }
+        _ => Err(c),
     }
-    c
+}
+
+/// Hash("") for `hash`, from [`constants`].
+fn empty_hash(hash: &'static dyn Hash) -> Digest {
+    match constants(hash) {
+        Ok(c) => c.empty,
+        Err(c) => c.empty,
+    }
 }
 
 /// A secret that feeds several expansions, with its HMAC key prepared once
@@ -132,43 +145,87 @@ fn expand_label_with(
     Secret::from_slice(block.as_ref().get(..len).unwrap_or_default())
 }
 
+/// The 12-byte record IV, HKDF-Expand-Label(secret, "iv", "", 12) with `key` prepared
+/// from the traffic secret: straight from the one HMAC block into the array.
+fn expand_iv(key: &dyn HmacKey) -> [u8; 12] {
+    const LABEL: &[u8] = b"tls13 iv";
+    let info: [&[u8]; 5] = [
+        &12u16.to_be_bytes(),
+        &[LABEL.len() as u8],
+        LABEL,
+        &[0],
+        &[1],
+    ];
+    let block = sign_lists(key, &[&info]);
+    let mut iv = [0u8; 12];
+    if let Some(bytes) = block.as_ref().get(..12) {
+        iv.copy_from_slice(bytes);
+    }
+    iv
+}
+
 /// The first stage: HKDF-Extract(0, PSK or zeros).
 pub struct EarlySecret {
     hash: &'static dyn Hash,
-    secret: Secret,
-    /// The "derived" salt for the next stage, when already known (no PSK).
-    salt: Option<Secret>,
+    value: EarlyValue,
+}
+
+/// Where an [`EarlySecret`]'s value lives.
+enum EarlyValue {
+    /// No PSK: the process-wide constants (early secret and its "derived" salt).
+    Shared(&'static Constants),
+    /// A PSK's early secret, or the no-PSK values when the cache had no room; the
+    /// "derived" salt when already known.
+    Owned {
+        secret: Secret,
+        salt: Option<Secret>,
+    },
 }
 
 impl EarlySecret {
     /// Starts the schedule, with a resumption PSK or none.
     pub fn new(hash: &'static dyn Hash, psk: Option<&[u8]>) -> Self {
         let Some(psk) = psk else {
-            let c = constants(hash);
-            return Self {
-                hash,
-                secret: c.early,
-                salt: Some(c.salt),
+            let value = match constants(hash) {
+                Ok(c) => EarlyValue::Shared(c),
+                Err(c) => EarlyValue::Owned {
+                    secret: c.early,
+                    salt: Some(c.salt),
+                },
             };
+            return Self { hash, value };
         };
         let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
         let len = hash.algorithm().output_len();
         Self {
             hash,
-            secret: hkdf_extract(hash, zeros.get(..len).unwrap_or_default(), psk),
-            salt: None,
+            value: EarlyValue::Owned {
+                secret: hkdf_extract(hash, zeros.get(..len).unwrap_or_default(), psk),
+                salt: None,
+            },
         }
     }
 
     /// The raw early secret (known-answer tests only need this).
     pub fn secret(&self) -> &Secret {
-        &self.secret
+        match &self.value {
+            EarlyValue::Shared(c) => &c.early,
+            EarlyValue::Owned { secret, .. } => secret,
+        }
+    }
+
+    /// The "derived" salt for the next stage, when already known (no PSK).
+    fn known_salt(&self) -> Option<&Secret> {
+        match &self.value {
+            EarlyValue::Shared(c) => Some(&c.salt),
+            EarlyValue::Owned { salt, .. } => salt.as_ref(),
+        }
     }
 
     /// The binder key for resumption ("res binder").
     pub fn resumption_binder_key(&self) -> Secret {
-        let empty = constants(self.hash).empty;
-        derive_secret(self.hash, &self.secret, b"res binder", &empty)
+        let empty = empty_hash(self.hash);
+        derive_secret(self.hash, self.secret(), b"res binder", &empty)
     }
 
     /// A PSK binder (RFC 8446 §4.2.11.2): HMAC(finished_key(binder_key), hash), where
@@ -183,9 +240,13 @@ impl EarlySecret {
 
     /// Mixes in the (EC)DHE shared secret: the handshake secret.
     pub fn into_handshake(self, shared: &SharedSecret) -> HandshakeSecret {
-        let salt = match self.salt {
+        let derived_salt;
+        let salt = match self.known_salt() {
             Some(salt) => salt,
-            None => derived(self.hash, &self.secret),
+            None => {
+                derived_salt = derived(self.hash, self.secret());
+                &derived_salt
+            }
         };
         HandshakeSecret(KeyedSecret::new(
             self.hash,
@@ -229,7 +290,7 @@ impl HandshakeSecret {
     /// The master secret: HKDF-Extract(Derive-Secret(hs, "derived", ""), 0).
     pub fn into_master(self) -> MasterSecret {
         let hash = self.0.hash;
-        let salt = self.0.derive_secret(b"derived", &constants(hash).empty);
+        let salt = self.0.derive_secret(b"derived", &empty_hash(hash));
         let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
         let len = hash.algorithm().output_len();
         MasterSecret(KeyedSecret::new(
@@ -322,9 +383,7 @@ impl TrafficSecret {
         let hmac = self.hash.hmac_key(self.secret.expose());
         let (hash, secret) = (self.hash, &self.secret);
         let key = expand_label_with(hash, secret, &*hmac, b"key", &[], aead.key_len());
-        let iv_bytes = expand_label_with(hash, secret, &*hmac, b"iv", &[], 12);
-        let mut iv = [0u8; 12];
-        iv.copy_from_slice(iv_bytes.expose());
+        let iv = expand_iv(&*hmac);
         TrafficKeys { key, iv }
     }
 
@@ -413,14 +472,14 @@ mod tests {
                 let (early, salt) = fresh(hash);
                 let e = EarlySecret::new(hash, None);
                 assert!(e.secret() == &early);
-                assert!(e.salt.as_ref() == Some(&salt));
-                assert_eq!(constants(hash).empty, hash.hash(&[]));
+                assert!(e.known_salt() == Some(&salt));
+                assert_eq!(empty_hash(hash), hash.hash(&[]));
             }
         }
         assert!(fresh(&A).0 != fresh(&B).0, "the toy hashes differ");
         // With a PSK nothing is taken from the cache.
         let e = EarlySecret::new(&A, Some(&[7; 32]));
-        assert!(e.salt.is_none());
+        assert!(e.known_salt().is_none());
         assert!(e.secret() != &fresh(&A).0);
     }
 

@@ -2,7 +2,7 @@
 
 use super::codec::{put_u24_len, put_u8_len, Reader};
 use super::extensions::{ExtContext, Extensions};
-use super::handshake::HandshakeBody;
+use super::handshake::{encode_handshake, HandshakeBody};
 use crate::enums::HandshakeType;
 use crate::error::Error;
 use rustls_pki_types::CertificateDer;
@@ -36,6 +36,31 @@ impl Certificate13 {
             })
             .collect();
         Self { context, entries }
+    }
+
+    /// The whole message (header included) for `chain` with no entry extensions,
+    /// encoded straight from the borrowed certificates: the same bytes as
+    /// `from_chain(context, chain).encode()` without copying the chain first.
+    pub fn encode_chain(context: &[u8], chain: &[CertificateDer<'_>]) -> Vec<u8> {
+        let len: usize = chain.iter().map(|c| 3 + c.as_ref().len() + 2).sum();
+        let mut out = Vec::with_capacity(4 + 1 + context.len() + 3 + len);
+        encode_handshake(HandshakeType::Certificate, &mut out, |out| {
+            put_u8_len(out, |o| o.extend_from_slice(context));
+            put_u24_len(out, |o| {
+                for cert in chain {
+                    put_u24_len(o, |o| o.extend_from_slice(cert.as_ref()));
+                    // No entry extensions: an empty list.
+                    o.extend_from_slice(&[0, 0]);
+                }
+            });
+        });
+        out
+    }
+
+    /// The chain's DER certificates, end entity first, moved out of the message
+    /// (no copy of the certificates).
+    pub fn into_chain(self) -> Vec<CertificateDer<'static>> {
+        self.entries.into_iter().map(|e| e.cert).collect()
     }
 
     /// The chain's DER certificates, end entity first.

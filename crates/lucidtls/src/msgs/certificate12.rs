@@ -1,7 +1,7 @@
 //! Certificate, TLS 1.2 form (RFC 5246 §7.4.2, §7.4.6): a bare list of DER certificates.
 
 use super::codec::{put_u24_len, Reader};
-use super::handshake::HandshakeBody;
+use super::handshake::{encode_handshake, HandshakeBody};
 use crate::enums::HandshakeType;
 use crate::error::Error;
 use rustls_pki_types::CertificateDer;
@@ -44,12 +44,30 @@ impl HandshakeBody for Certificate12 {
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {
-        put_u24_len(out, |o| {
-            for cert in &self.chain {
-                put_u24_len(o, |o| o.extend_from_slice(cert.as_ref()));
-            }
-        });
+        encode_chain_body(&self.chain, out);
     }
+}
+
+impl Certificate12 {
+    /// The whole message (header included) for `chain`, encoded straight from the
+    /// borrowed certificates: the same bytes as `from_chain(chain).encode()` without
+    /// copying the chain into a message first.
+    pub fn encode_chain(chain: &[CertificateDer<'_>]) -> Vec<u8> {
+        let len: usize = chain.iter().map(|c| 3 + c.as_ref().len()).sum();
+        let mut out = Vec::with_capacity(4 + 3 + len);
+        encode_handshake(HandshakeType::Certificate, &mut out, |o| {
+            encode_chain_body(chain, o)
+        });
+        out
+    }
+}
+
+fn encode_chain_body(chain: &[CertificateDer<'_>], out: &mut Vec<u8>) {
+    put_u24_len(out, |o| {
+        for cert in chain {
+            put_u24_len(o, |o| o.extend_from_slice(cert.as_ref()));
+        }
+    });
 }
 
 #[cfg(test)]

@@ -501,14 +501,23 @@ impl Extensions {
     pub fn read(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Self, Error> {
         let mut block = r.sub_u16()?;
         let mut out: Vec<Extension> = Vec::new();
-        let mut seen: Vec<u16> = Vec::new();
+        // The types read so far, for the duplicate check: real messages carry a few
+        // dozen at most, so they stay on the stack; a longer list spills to the heap.
+        let mut seen_inline = [0u16; 64];
+        let mut seen_spilled: Vec<u16> = Vec::new();
+        let mut seen = 0usize;
         while !block.is_empty() {
             let typ_raw = block.u16()?;
             let body = block.bytes_u16()?;
-            if seen.contains(&typ_raw) {
+            let inline = seen_inline.get(..seen).unwrap_or(&seen_inline);
+            if inline.contains(&typ_raw) || seen_spilled.contains(&typ_raw) {
                 return Err(Error::DuplicateExtension(typ_raw));
             }
-            seen.push(typ_raw);
+            match seen_inline.get_mut(seen) {
+                Some(slot) => *slot = typ_raw,
+                None => seen_spilled.push(typ_raw),
+            }
+            seen += 1;
             let typ = ExtensionType::from_wire(typ_raw);
             let ext = match allowed(typ, ctx) {
                 Some(false) => {

@@ -19,6 +19,10 @@ pub fn split_handshake(message: &[u8]) -> Result<(HandshakeType, &[u8]), Error> 
     Ok((typ, body))
 }
 
+/// The first allocation of [`HandshakeBody::encode`]: a ClientHello with a few key
+/// shares fits, and larger messages (certificates) grow from there.
+const ENCODE_CAPACITY: usize = 512;
+
 /// A handshake body decoder: strict, must consume the whole body.
 pub trait HandshakeBody: Sized {
     /// The message type.
@@ -36,9 +40,11 @@ pub trait HandshakeBody: Sized {
         Ok(msg)
     }
 
-    /// Encodes the whole message with its header.
+    /// Encodes the whole message with its header. Room for a typical hello or
+    /// flight message is taken up front, so the length-prefixed parts written into
+    /// it do not grow the buffer step by step.
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(ENCODE_CAPACITY);
         encode_handshake(Self::TYPE, &mut out, |o| self.encode_body(o));
         out
     }
