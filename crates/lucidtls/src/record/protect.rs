@@ -326,14 +326,22 @@ impl Drop for Tls13Encrypter {
     }
 }
 
-impl RecordEncrypter for Tls13Encrypter {
-    fn encrypt(
-        &mut self,
-        typ: ContentType,
-        plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let unpadded = plaintext.len() + 1;
+/// What sealing one record takes, decided before any byte is written.
+struct Sealing {
+    seq: u64,
+    /// Inner plaintext: content, type byte, padding.
+    inner_len: usize,
+    /// Inner plaintext plus tag: the record's length field.
+    sealed_len: usize,
+    header: [u8; HEADER_LEN],
+}
+
+impl Tls13Encrypter {
+    /// Checks a fragment of `len` bytes against the limits and plans its record; both
+    /// seal paths ([`RecordEncrypter::encrypt`], [`RecordEncrypter::encrypt_into`])
+    /// start here.
+    fn plan(&self, len: usize) -> Result<Sealing, Error> {
+        let unpadded = len + 1;
         if unpadded > self.max_inner {
             return Err(Error::Internal(
                 "record fragment larger than the record size limit",
@@ -349,6 +357,28 @@ impl RecordEncrypter for Tls13Encrypter {
             LEGACY_RECORD_VERSION,
             sealed_len,
         )?;
+        Ok(Sealing {
+            seq,
+            inner_len,
+            sealed_len,
+            header,
+        })
+    }
+}
+
+impl RecordEncrypter for Tls13Encrypter {
+    fn encrypt(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let Sealing {
+            seq,
+            inner_len,
+            sealed_len,
+            header,
+        } = self.plan(plaintext.len())?;
 
         // Sealed where it goes: header, then the inner plaintext, encrypted in place,
         // then the tag. One copy of the plaintext, none of the ciphertext.
@@ -383,22 +413,12 @@ impl RecordEncrypter for Tls13Encrypter {
         plaintext: &[u8],
         out: &mut [u8],
     ) -> Result<usize, Error> {
-        let unpadded = plaintext.len() + 1;
-        if unpadded > self.max_inner {
-            return Err(Error::Internal(
-                "record fragment larger than the record size limit",
-            ));
-        }
-        let seq = self
-            .seq
-            .ok_or(Error::Internal("write sequence number exhausted"))?;
-        let inner_len = self.padding.padded_len(unpadded, self.max_inner);
-        let sealed_len = inner_len + TAG_LEN;
-        let header = encode_header(
-            ContentType::ApplicationData,
-            LEGACY_RECORD_VERSION,
+        let Sealing {
+            seq,
+            inner_len,
             sealed_len,
-        )?;
+            header,
+        } = self.plan(plaintext.len())?;
         let record = out
             .get_mut(..HEADER_LEN + sealed_len)
             .ok_or(Error::Internal("output too small for a record"))?;
