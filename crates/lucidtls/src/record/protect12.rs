@@ -486,14 +486,15 @@ impl fmt::Debug for Tls12CbcEncrypter {
     }
 }
 
-impl RecordEncrypter for Tls12CbcEncrypter {
-    fn encrypt(
+impl Tls12CbcEncrypter {
+    /// What both seal paths start with: the fragment's size checked, this record's
+    /// sequence number, a fresh explicit IV and the MAC's sequence/type/version header.
+    fn begin(
         &mut self,
         typ: ContentType,
-        plaintext: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        if plaintext.len() > self.max_plaintext {
+        len: usize,
+    ) -> Result<(u64, [u8; CBC_BLOCK], [u8; 11]), Error> {
+        if len > self.max_plaintext {
             return Err(Error::Internal(
                 "record fragment larger than the record size limit",
             ));
@@ -503,7 +504,18 @@ impl RecordEncrypter for Tls12CbcEncrypter {
             .ok_or(Error::Internal("write sequence number exhausted"))?;
         let mut iv = [0u8; CBC_BLOCK];
         (self.random)(&mut iv)?;
-        let mac_header = seq_header(seq, typ, LEGACY_RECORD_VERSION);
+        Ok((seq, iv, seq_header(seq, typ, LEGACY_RECORD_VERSION)))
+    }
+}
+
+impl RecordEncrypter for Tls12CbcEncrypter {
+    fn encrypt(
+        &mut self,
+        typ: ContentType,
+        plaintext: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let (seq, iv, mac_header) = self.begin(typ, plaintext.len())?;
 
         // Sealed where it goes: the provider appends after the IV, and the header,
         // written first with a zero length, gets the length once it is known.
@@ -566,17 +578,7 @@ impl RecordEncrypter for Tls12CbcEncrypter {
                 .copy_from_slice(&record);
             return Ok(n);
         }
-        if plaintext.len() > self.max_plaintext {
-            return Err(Error::Internal(
-                "record fragment larger than the record size limit",
-            ));
-        }
-        let seq = self
-            .seq
-            .ok_or(Error::Internal("write sequence number exhausted"))?;
-        let mut iv = [0u8; CBC_BLOCK];
-        (self.random)(&mut iv)?;
-        let mac_header = seq_header(seq, typ, LEGACY_RECORD_VERSION);
+        let (seq, iv, mac_header) = self.begin(typ, plaintext.len())?;
         let (head, rest) = out.split_at_mut(HEADER_LEN.min(out.len()));
         let (iv_slot, body) = rest.split_at_mut(CBC_BLOCK.min(rest.len()));
         let sealed = self
