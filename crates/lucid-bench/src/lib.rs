@@ -362,13 +362,14 @@ fn selected(name: &str, filter: &Option<String>) -> bool {
 /// Runs the benchmark and returns the table's rows (progress on stderr).
 ///
 /// Certificates are made once (rcgen) before any timing. Each figure is the best of
-/// several rounds (one with `quick`); rounds alternate between peers so that a
-/// noisy moment does not favour one of them.
+/// several short rounds (one with `quick`); rounds alternate between peers, each
+/// round starting with the next one, so that a noisy moment or the order does not
+/// favour one of them.
 pub fn run(opts: &BenchOptions) -> Vec<Row> {
     let (per_round, rounds) = if opts.quick {
         (Duration::from_millis(100), 1)
     } else {
-        (Duration::from_millis(400), 5)
+        (Duration::from_millis(200), 10)
     };
     let idle = opts
         .idle_connections
@@ -449,7 +450,10 @@ pub fn run(opts: &BenchOptions) -> Vec<Row> {
         let mut best: Vec<Option<f64>> = vec![None; peers.len()];
         let mut absent = vec![false; peers.len()];
         for round in 0..rounds {
-            for (i, &peer) in peers.iter().enumerate() {
+            // Each round starts with the next peer, so none always runs first.
+            for k in 0..peers.len() {
+                let i = (k + round) % peers.len();
+                let Some(&peer) = peers.get(i) else { continue };
                 progress.step(name, &format!("{} (round {})", peer.name(), round + 1));
                 if absent[i] {
                     continue;

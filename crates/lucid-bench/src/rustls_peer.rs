@@ -191,25 +191,23 @@ pub(crate) fn bulk(pki: &Pki, s: Suite, dir: Dir, run: Run) -> Result<Option<f64
                     c.write_tls(&mut wire).map_err(e)?;
                 }
             }
-            // Record by record: the socket read (`read_tls` of exactly one record's
-            // bytes, several calls as rustls reads at most 4 KiB at a time) untimed,
-            // as lucid's is; `process_new_packets` + `reader().fill_buf`/`consume`
-            // (rustls's `Reader` is `BufRead`: no copy out) timed.
-            let mut got = 0usize;
-            let mut t = std::time::Duration::ZERO;
-            let mut rest = &wire[..];
-            while let Some(len) = rest
-                .get(3..5)
-                .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
-            {
-                let (mut record, after) = rest.split_at(len.min(rest.len()));
-                rest = after;
-                while !record.is_empty() {
-                    srv.read_tls(&mut record).map_err(e)?;
-                }
-                let (read, dt) = timed(|| {
+            // The whole batch is timed: the socket read (`read_tls`, which copies the
+            // ciphertext into rustls's buffer; at most 4 KiB per call, so several calls
+            // per record), `process_new_packets` and `reader().fill_buf`/`consume`
+            // (rustls's `Reader` is `BufRead`: no copy out), record by record.
+            let (got, t) = timed(|| {
+                let mut got = 0usize;
+                let mut rest = &wire[..];
+                while let Some(len) = rest
+                    .get(3..5)
+                    .map(|l| 5 + usize::from(u16::from_be_bytes([l[0], l[1]])))
+                {
+                    let (mut record, after) = rest.split_at(len.min(rest.len()));
+                    rest = after;
+                    while !record.is_empty() {
+                        srv.read_tls(&mut record).map_err(e)?;
+                    }
                     srv.process_new_packets().map_err(e)?;
-                    let mut read = 0usize;
                     let mut reader = srv.reader();
                     loop {
                         match reader.fill_buf() {
@@ -218,17 +216,15 @@ pub(crate) fn bulk(pki: &Pki, s: Suite, dir: Dir, run: Run) -> Result<Option<f64
                                 let n = chunk.len();
                                 black_box(chunk);
                                 reader.consume(n);
-                                read += n;
+                                got += n;
                             }
                             Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
                             Err(err) => return Err(e(err)),
                         }
                     }
-                    Ok(read)
-                })?;
-                got += read;
-                t += dt;
-            }
+                }
+                Ok(got)
+            })?;
             if got != BULK_BATCH * BULK_WRITE {
                 return Err(format!("received {got} bytes, expected {batch_bytes}"));
             }
