@@ -7,6 +7,9 @@
 //! | [`RsaPrivateKey`] | `RSA_private_key_from_bytes`, `RSA_size`, `RSA_decrypt(RSA_NO_PADDING)`, `RSA_free` | TLS 1.2 RSA key transport (the padding check is ours, constant time, in safe Rust) |
 //! | [`TlsCbcContext`] | `EVP_aead_aes_*_cbc_sha*_tls`, `EVP_AEAD_CTX_init_with_direction`, `_seal`, `_open`, `_cleanup` | MAC-then-encrypt CBC records, opened in constant time (Lucky13) |
 //! | [`HmacContext`] | `HMAC_CTX_init`, `HMAC_Init_ex`, `HMAC_Update`, `HMAC_Final`, `HMAC_CTX_cleanup` | HMAC keyed once and reused for every MAC (HKDF, the TLS 1.2 PRF) |
+//! | [`DigestCtx`] | `SHA256_Init`/`_Update`/`_Final`, `SHA384_*` | transcript hashes copied without allocating |
+//! | [`ecdsa_verify_digest`] | `EC_group_p256`/`p384`, `EC_POINT_*`, `EC_KEY_*`, `ECDSA_SIG_from_bytes`, `ECDSA_do_verify` | ECDSA verification without `EVP` objects |
+//! | [`x25519_keypair`], [`x25519`] | `X25519_keypair`, `X25519` | X25519 key shares without `EVP_PKEY` objects |
 //! | [`DhKey`] | `DH_new`, `DH_set0_pqg`, `DH_set_length`, `DH_generate_key`, `DH_compute_key_padded`, `DH_free`, `BN_*` | finite-field DHE |
 //!
 //! Every handle owns its AWS-LC object and frees it in `Drop`; no raw pointer
@@ -287,6 +290,14 @@ pub(crate) enum HmacHash {
 }
 
 impl HmacHash {
+    /// The MAC length.
+    fn out_len(self) -> usize {
+        match self {
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+        }
+    }
+
     fn evp(self) -> *const sys::EVP_MD {
         // SAFETY: each function takes no arguments and returns a pointer to a static,
         // immutable `EVP_MD` description that lives for the whole program.
@@ -310,70 +321,71 @@ pub(crate) const MAX_HMAC_LEN: usize = 48;
 /// compressions and no copy of the whole context, unlike `aws-lc-rs`'s
 /// `hmac::Context::with_key`, which copies the key's context for every MAC. Needs
 /// `&mut self` (the working state is shared); callers that share a key lock it.
+///
+/// The context (1.2 KiB: three hash states sized for any digest) is allocated once
+/// and keyed where it stays ([`HmacContext::unkeyed`], [`HmacContext::set_key`]): the
+/// handle moves cheaply, and no copy of the keyed state is left behind unwiped;
+/// `Drop` wipes it. For a single MAC, [`hmac_once`] keeps the context on the stack.
 pub(crate) struct HmacContext {
-    /// Boxed: moved around freely by callers, while AWS-LC works on it in place.
     ctx: Box<sys::HMAC_CTX>,
+    md: *const sys::EVP_MD,
     out_len: usize,
+    keyed: bool,
 }
 
 // SAFETY: the context holds only plain hash state and pointers to static method and
-// `EVP_MD` tables; it is owned by this handle alone and has no thread affinity. (Not
-// `Sync`: every operation needs `&mut self`.)
+// `EVP_MD` tables (as does `md`); it is owned by this handle alone and has no thread
+// affinity. (Not `Sync`: every operation needs `&mut self`.)
 unsafe impl Send for HmacContext {}
 
 impl HmacContext {
-    /// Keys a context (keys longer than a block are hashed first, as HMAC says).
-    /// `None` if AWS-LC fails.
-    pub(crate) fn new(hash: HmacHash, key: &[u8]) -> Option<Self> {
-        let mut ctx = Box::new(core::mem::MaybeUninit::<sys::HMAC_CTX>::uninit());
+    /// A context for `hash` in AWS-LC's zero state, holding no key yet: every
+    /// [`HmacContext::sign`] fails until [`HmacContext::set_key`] succeeds.
+    pub(crate) fn unkeyed(hash: HmacHash) -> Self {
+        let mut ctx = Box::<sys::HMAC_CTX>::new_uninit();
         // SAFETY: `ctx` is a live, exclusively owned allocation of the right size and
         // alignment; `HMAC_CTX_init` writes every field (the zero state) without
         // reading any.
         unsafe { sys::HMAC_CTX_init(ctx.as_mut_ptr()) };
         // SAFETY: initialised just above.
-        let mut ctx = unsafe { ctx.assume_init() };
+        let ctx = unsafe { ctx.assume_init() };
         let md = hash.evp();
-        // SAFETY: `ctx` is initialised and exclusively ours; `key` is readable for
-        // `key.len()` bytes (a dangling but non-null pointer for an empty key, which
-        // AWS-LC then does not read) and is not retained; `md` is a static `EVP_MD`;
-        // the engine must be NULL.
-        let rc = unsafe {
-            sys::HMAC_Init_ex(
-                &mut *ctx,
-                key.as_ptr().cast(),
-                key.len(),
-                md,
-                ptr::null_mut(),
-            )
-        };
-        // SAFETY: `md` is a valid static `EVP_MD`; this only reads it.
-        let out_len = unsafe { sys::EVP_MD_size(md) };
-        let this = Self { ctx, out_len };
-        // On failure `this` is dropped, and the cleanup in `Drop` is valid in every
-        // state `HMAC_Init_ex` leaves.
-        (rc == 1 && out_len <= MAX_HMAC_LEN).then_some(this)
+        Self {
+            ctx,
+            md,
+            out_len: hash.out_len(),
+            keyed: false,
+        }
+    }
+
+    /// Keys the context in place (keys longer than a block are hashed first, as HMAC
+    /// says). `false` if AWS-LC fails; the context is then unkeyed.
+    pub(crate) fn set_key(&mut self, key: &[u8]) -> bool {
+        self.keyed = init_key(&mut self.ctx, self.md, key) && self.out_len <= MAX_HMAC_LEN;
+        self.keyed
+    }
+
+    /// An unkeyed context keyed with `key` (see [`HmacContext::set_key`]); `None` if
+    /// AWS-LC fails. For tests.
+    #[cfg(test)]
+    pub(crate) fn new(hash: HmacHash, key: &[u8]) -> Option<Self> {
+        let mut this = Self::unkeyed(hash);
+        this.set_key(key).then_some(this)
     }
 
     /// HMAC over the concatenation of `parts`, written to the front of `out`; returns
-    /// the length. `None` if AWS-LC fails (the context is then unusable and every
-    /// later call fails too).
+    /// the length. `None` if the context is unkeyed or AWS-LC fails (the context is
+    /// then unusable and every later call fails too).
     pub(crate) fn sign(&mut self, parts: &[&[u8]], out: &mut [u8; MAX_HMAC_LEN]) -> Option<usize> {
-        // SAFETY: `self.ctx` is an initialised context we hold exclusively. A NULL key
-        // with a NULL `EVP_MD` reuses the key (and hash) of the previous call.
-        let mut ok = unsafe {
-            sys::HMAC_Init_ex(&mut *self.ctx, ptr::null(), 0, ptr::null(), ptr::null_mut())
-        } == 1;
-        for part in parts {
-            // SAFETY: as above; `part` is readable for `part.len()` bytes and is not
-            // retained.
-            ok = ok && unsafe { sys::HMAC_Update(&mut *self.ctx, part.as_ptr(), part.len()) } == 1;
+        if !self.keyed {
+            return None;
         }
-        let mut written: core::ffi::c_uint = 0;
-        // SAFETY: as above; `out` is writable for `MAX_HMAC_LEN` bytes, at least the
-        // hash's output length (checked in `new`); `written` is a valid out-parameter.
-        ok = ok && unsafe { sys::HMAC_Final(&mut *self.ctx, out.as_mut_ptr(), &mut written) } == 1;
-        let written = usize::try_from(written).ok()?;
-        (ok && written == self.out_len).then_some(written)
+        let written = sign_keyed(&mut self.ctx, parts, out);
+        if written.is_none() {
+            // AWS-LC has reset the context to the zero state; keep it refusing.
+            self.keyed = false;
+        }
+        written.filter(|&n| n == self.out_len)
     }
 }
 
@@ -382,6 +394,297 @@ impl Drop for HmacContext {
         // SAFETY: `self.ctx` was initialised by `HMAC_CTX_init`; cleanup wipes the key
         // state and leaves the zero state, exactly once.
         unsafe { sys::HMAC_CTX_cleanup(&mut *self.ctx) }
+    }
+}
+
+/// One HMAC with a context on the stack: no allocation, and the context wiped
+/// before returning. `None` if AWS-LC fails.
+pub(crate) fn hmac_once(
+    hash: HmacHash,
+    key: &[u8],
+    parts: &[&[u8]],
+    out: &mut [u8; MAX_HMAC_LEN],
+) -> Option<usize> {
+    let mut ctx = core::mem::MaybeUninit::<sys::HMAC_CTX>::uninit();
+    // SAFETY: `ctx` is live, exclusively owned storage of the right size and
+    // alignment; `HMAC_CTX_init` writes every field (the zero state) without reading
+    // any.
+    unsafe { sys::HMAC_CTX_init(ctx.as_mut_ptr()) };
+    // SAFETY: initialised just above.
+    let mut ctx = unsafe { ctx.assume_init() };
+    let written = if init_key(&mut ctx, hash.evp(), key) && hash.out_len() <= MAX_HMAC_LEN {
+        sign_keyed(&mut ctx, parts, out).filter(|&n| n == hash.out_len())
+    } else {
+        None
+    };
+    // SAFETY: `ctx` is initialised (keyed, or back in the zero state after a failure);
+    // cleanup wipes it once, before it goes out of scope.
+    unsafe { sys::HMAC_CTX_cleanup(&mut ctx) };
+    written
+}
+
+/// `HMAC_Init_ex` with a key on an initialised context (any state). On failure AWS-LC
+/// returns the context to the zero state.
+fn init_key(ctx: &mut sys::HMAC_CTX, md: *const sys::EVP_MD, key: &[u8]) -> bool {
+    // SAFETY: `ctx` is an initialised context (it only exists after `HMAC_CTX_init`
+    // in this module) borrowed exclusively; `key` is readable for `key.len()` bytes (a
+    // dangling but non-null pointer for an empty key, which AWS-LC then does not read)
+    // and is not retained; `md` is a static `EVP_MD` from `HmacHash::evp`; the engine
+    // must be NULL.
+    let rc = unsafe { sys::HMAC_Init_ex(ctx, key.as_ptr().cast(), key.len(), md, ptr::null_mut()) };
+    rc == 1
+}
+
+/// One MAC on a keyed context; returns the length written. On failure AWS-LC resets
+/// the context to the zero state, where every later call fails cleanly.
+fn sign_keyed(
+    ctx: &mut sys::HMAC_CTX,
+    parts: &[&[u8]],
+    out: &mut [u8; MAX_HMAC_LEN],
+) -> Option<usize> {
+    // SAFETY: `ctx` is an initialised context borrowed exclusively. A NULL key with a
+    // NULL `EVP_MD` reuses the key (and hash) of the previous call; on an unkeyed
+    // context it fails without touching anything.
+    let mut ok =
+        unsafe { sys::HMAC_Init_ex(ctx, ptr::null(), 0, ptr::null(), ptr::null_mut()) } == 1;
+    for part in parts {
+        // SAFETY: as above; `part` is readable for `part.len()` bytes and is not
+        // retained.
+        ok = ok && unsafe { sys::HMAC_Update(ctx, part.as_ptr(), part.len()) } == 1;
+    }
+    let mut written: core::ffi::c_uint = 0;
+    // SAFETY: as above; `out` is writable for `MAX_HMAC_LEN` bytes, which callers
+    // have checked is at least the hash's output length; `written` is a valid
+    // out-parameter.
+    ok = ok && unsafe { sys::HMAC_Final(ctx, out.as_mut_ptr(), &mut written) } == 1;
+    let written = usize::try_from(written).ok()?;
+    ok.then_some(written)
+}
+
+// ---------------------------------------------------------------------------
+// SHA-256 / SHA-384, inline
+// ---------------------------------------------------------------------------
+
+/// A running SHA-256 or SHA-384 hash held inline: AWS-LC's plain `SHA256_CTX` /
+/// `SHA512_CTX` (integer state and a block buffer, no pointers), so that copying it —
+/// for every transcript hash taken while the transcript goes on — is a plain copy,
+/// with no `EVP_MD_CTX` allocated and freed as `aws-lc-rs`'s `digest::Context`
+/// clone does.
+#[derive(Clone, Copy)]
+pub(crate) enum DigestCtx {
+    /// `SHA256_CTX`
+    Sha256(sys::SHA256_CTX),
+    /// `SHA512_CTX`, initialised for SHA-384
+    Sha384(sys::SHA512_CTX),
+}
+
+impl DigestCtx {
+    /// A fresh hash.
+    pub(crate) fn new(hash: HmacHash) -> Self {
+        match hash {
+            HmacHash::Sha256 => {
+                let mut ctx = core::mem::MaybeUninit::<sys::SHA256_CTX>::uninit();
+                // SAFETY: `ctx` is writable storage of the right size and alignment;
+                // `SHA256_Init` writes every field and always returns 1.
+                unsafe { sys::SHA256_Init(ctx.as_mut_ptr()) };
+                // SAFETY: initialised just above.
+                Self::Sha256(unsafe { ctx.assume_init() })
+            }
+            HmacHash::Sha384 => {
+                let mut ctx = core::mem::MaybeUninit::<sys::SHA512_CTX>::uninit();
+                // SAFETY: as above, with `SHA384_Init`.
+                unsafe { sys::SHA384_Init(ctx.as_mut_ptr()) };
+                // SAFETY: initialised just above.
+                Self::Sha384(unsafe { ctx.assume_init() })
+            }
+        }
+    }
+
+    /// Adds data.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        // SAFETY: the context is initialised (by `new`) and borrowed exclusively;
+        // `data` is readable for `data.len()` bytes and is not retained. Both functions
+        // always return 1.
+        unsafe {
+            match self {
+                Self::Sha256(ctx) => sys::SHA256_Update(ctx, data.as_ptr().cast(), data.len()),
+                Self::Sha384(ctx) => sys::SHA384_Update(ctx, data.as_ptr().cast(), data.len()),
+            };
+        }
+    }
+
+    /// The digest of everything so far, from a copy: `self` goes on. Returns the
+    /// length written to the front of `out`.
+    pub(crate) fn current(&self, out: &mut [u8; MAX_HMAC_LEN]) -> usize {
+        let mut copy = *self;
+        // SAFETY: `copy` is an initialised context of our own; `out` is writable for
+        // 48 bytes, enough for either digest (32 or 48 bytes). Both functions always
+        // return 1.
+        unsafe {
+            match &mut copy {
+                Self::Sha256(ctx) => {
+                    sys::SHA256_Final(out.as_mut_ptr(), ctx);
+                    32
+                }
+                Self::Sha384(ctx) => {
+                    sys::SHA384_Final(out.as_mut_ptr(), ctx);
+                    48
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// X25519, without EVP objects
+// ---------------------------------------------------------------------------
+
+/// X25519 private keys, public values and shared secrets are all 32 bytes.
+pub(crate) const X25519_LEN: usize = 32;
+
+/// A fresh X25519 key pair, (private key, public value), from AWS-LC's generator:
+/// the same computation as `aws-lc-rs`'s X25519 keys, without the `EVP_PKEY` and
+/// `EVP_PKEY_CTX` objects (and their allocations) around it.
+pub(crate) fn x25519_keypair() -> (Zeroizing<[u8; X25519_LEN]>, [u8; X25519_LEN]) {
+    let mut private = Zeroizing::new([0u8; X25519_LEN]);
+    let mut public = [0u8; X25519_LEN];
+    // SAFETY: both pointers are writable for exactly the 32 bytes the function
+    // writes (curve25519.h: `out_public_value[32]`, `out_private_key[32]`) and are not
+    // retained.
+    unsafe { sys::X25519_keypair(public.as_mut_ptr(), private.as_mut_ptr()) };
+    (private, public)
+}
+
+/// X25519(private, peer): the shared secret, or `None` when AWS-LC rejects the result
+/// (an all-zero output, from a small-order peer value; RFC 7748 §6.1).
+pub(crate) fn x25519(
+    private: &[u8; X25519_LEN],
+    peer: &[u8; X25519_LEN],
+) -> Option<Zeroizing<[u8; X25519_LEN]>> {
+    let mut shared = Zeroizing::new([0u8; X25519_LEN]);
+    // SAFETY: `shared` is writable and `private` and `peer` readable for exactly the 32
+    // bytes each that the function uses (curve25519.h); none is retained.
+    let rc = unsafe { sys::X25519(shared.as_mut_ptr(), private.as_ptr(), peer.as_ptr()) };
+    (rc == 1).then_some(shared)
+}
+
+// ---------------------------------------------------------------------------
+// ECDSA verification, without EVP objects
+// ---------------------------------------------------------------------------
+
+/// The curves [`ecdsa_verify_digest`] handles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EcCurve {
+    /// P-256 (`EC_group_p256`)
+    P256,
+    /// P-384 (`EC_group_p384`)
+    P384,
+}
+
+/// An owned `EC_POINT`.
+struct EcPoint(NonNull<sys::EC_POINT>);
+
+impl Drop for EcPoint {
+    fn drop(&mut self) {
+        // SAFETY: the point was returned by `EC_POINT_new` and is owned by this
+        // handle alone; freed exactly once.
+        unsafe { sys::EC_POINT_free(self.0.as_ptr()) }
+    }
+}
+
+/// An owned `EC_KEY`.
+struct EcKey(NonNull<sys::EC_KEY>);
+
+impl Drop for EcKey {
+    fn drop(&mut self) {
+        // SAFETY: the key was returned by `EC_KEY_new` and is owned by this handle
+        // alone; freed exactly once.
+        unsafe { sys::EC_KEY_free(self.0.as_ptr()) }
+    }
+}
+
+/// An owned `ECDSA_SIG`.
+struct EcdsaSig(NonNull<sys::ECDSA_SIG>);
+
+impl Drop for EcdsaSig {
+    fn drop(&mut self) {
+        // SAFETY: the signature was returned by `ECDSA_SIG_from_bytes` and is owned by
+        // this handle alone; freed exactly once.
+        unsafe { sys::ECDSA_SIG_free(self.0.as_ptr()) }
+    }
+}
+
+/// Verifies the DER `ECDSA-Sig-Value` `signature` over `digest` with the SEC1-encoded
+/// public point `public_point` (compressed or uncompressed) on `curve`.
+///
+/// The same checks as `aws-lc-rs`'s ECDSA verification (which goes through
+/// `EVP_DigestVerify` and `ECDSA_verify`): the point must decode and lie on the curve
+/// and not be the point at infinity; the signature must be strict DER with nothing
+/// after it (`ECDSA_SIG_from_bytes`: DER lengths, minimal non-negative INTEGERs,
+/// which is what `ECDSA_verify`'s re-encoding comparison re-checks); then
+/// `ECDSA_do_verify`. What it leaves out is the `EVP_PKEY`, `EVP_PKEY_CTX` and
+/// `EVP_MD_CTX` objects around them, and the re-encoding.
+pub(crate) fn ecdsa_verify_digest(
+    curve: EcCurve,
+    public_point: &[u8],
+    digest: &[u8],
+    signature: &[u8],
+) -> bool {
+    // SAFETY: each function takes no arguments and returns a pointer to a static,
+    // immutable group that lives for the whole program.
+    let group = unsafe {
+        match curve {
+            EcCurve::P256 => sys::EC_group_p256(),
+            EcCurve::P384 => sys::EC_group_p384(),
+        }
+    };
+    // SAFETY: `group` is a valid static group; the result is owned by the handle.
+    let Some(point) = NonNull::new(unsafe { sys::EC_POINT_new(group) }).map(EcPoint) else {
+        return false;
+    };
+    // SAFETY: `point` is a live point of `group`, exclusively ours; `public_point` is
+    // readable for its length and not retained; a NULL `BN_CTX` is allowed.
+    let decoded = unsafe {
+        sys::EC_POINT_oct2point(
+            group,
+            point.0.as_ptr(),
+            public_point.as_ptr(),
+            public_point.len(),
+            ptr::null_mut(),
+        )
+    };
+    if decoded != 1 {
+        return false;
+    }
+    // SAFETY: no arguments; the result is owned by the handle.
+    let Some(key) = NonNull::new(unsafe { sys::EC_KEY_new() }).map(EcKey) else {
+        return false;
+    };
+    // SAFETY: `key` is a live key, exclusively ours; `group` is static (the key keeps
+    // a reference to it, which stays valid); `point` is a live point of that group,
+    // which `EC_KEY_set_public_key` copies (it rejects the point at infinity).
+    let keyed = unsafe {
+        sys::EC_KEY_set_group(key.0.as_ptr(), group) == 1
+            && sys::EC_KEY_set_public_key(key.0.as_ptr(), point.0.as_ptr()) == 1
+    };
+    if !keyed {
+        return false;
+    }
+    // SAFETY: `signature` is readable for its length and not retained; the result is
+    // owned by the handle.
+    let sig = unsafe { sys::ECDSA_SIG_from_bytes(signature.as_ptr(), signature.len()) };
+    let Some(sig) = NonNull::new(sig).map(EcdsaSig) else {
+        return false;
+    };
+    // SAFETY: `digest` is readable for its length; `sig` and `key` are live objects we
+    // own, only read here.
+    unsafe {
+        sys::ECDSA_do_verify(
+            digest.as_ptr(),
+            digest.len(),
+            sig.0.as_ptr(),
+            key.0.as_ptr(),
+        ) == 1
     }
 }
 
@@ -678,6 +981,166 @@ mod tests {
         let mut ctx = HmacContext::new(HmacHash::Sha256, &[]).unwrap();
         let mut out = [0u8; MAX_HMAC_LEN];
         assert_eq!(ctx.sign(&[], &mut out), Some(32));
+        // An unkeyed context refuses to sign; keyed in place it works, and re-keying
+        // replaces the key.
+        let mut ctx = HmacContext::unkeyed(HmacHash::Sha384);
+        assert_eq!(ctx.sign(&[b"x"], &mut out), None);
+        assert!(ctx.set_key(b"Jefe"));
+        assert_eq!(ctx.sign(&[case2], &mut out), Some(48));
+        assert_eq!(out[..4], [0xaf, 0x45, 0xd2, 0xe3]);
+        assert!(ctx.set_key(b"other"));
+        assert_eq!(ctx.sign(&[case2], &mut out), Some(48));
+        assert_ne!(out[..4], [0xaf, 0x45, 0xd2, 0xe3]);
+        // The one-shot form gives the same MACs.
+        for (hash, key, msg, want) in expect {
+            let n = hmac_once(hash, key, &[msg], &mut out).unwrap();
+            let hex: String = out[..n].iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(hex, want, "{hash:?} one-shot");
+        }
+        assert_eq!(hmac_once(HmacHash::Sha256, &[], &[], &mut out), Some(32));
+    }
+
+    #[test]
+    fn digest_ctx_matches_known_answers_and_copies() {
+        // FIPS 180-2 "abc" examples.
+        let want256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        let want384 = "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7";
+        let hex = |b: &[u8]| -> String { b.iter().map(|x| format!("{x:02x}")).collect() };
+        for (hash, want) in [(HmacHash::Sha256, want256), (HmacHash::Sha384, want384)] {
+            let mut ctx = DigestCtx::new(hash);
+            let mut out = [0u8; MAX_HMAC_LEN];
+            ctx.update(b"a");
+            let fork = ctx;
+            ctx.update(b"bc");
+            let n = ctx.current(&mut out);
+            assert_eq!(hex(&out[..n]), want);
+            // Taking the digest leaves the context going on, and the copy apart.
+            assert_eq!(ctx.current(&mut out), n);
+            assert_eq!(hex(&out[..n]), want);
+            let mut fork = fork;
+            fork.update(b"b");
+            fork.update(b"c");
+            fork.current(&mut out);
+            assert_eq!(hex(&out[..n]), want);
+            ctx.update(b"d");
+            ctx.current(&mut out);
+            assert_ne!(hex(&out[..n]), want);
+        }
+    }
+
+    #[test]
+    fn ecdsa_verify_digest_accepts_good_and_refuses_bad() {
+        use aws_lc_rs::digest;
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, KeyPair};
+        let rng = SystemRandom::new();
+        for (curve, alg, other, md) in [
+            (
+                EcCurve::P256,
+                &sig::ECDSA_P256_SHA256_ASN1_SIGNING,
+                EcCurve::P384,
+                &digest::SHA256,
+            ),
+            (
+                EcCurve::P384,
+                &sig::ECDSA_P384_SHA384_ASN1_SIGNING,
+                EcCurve::P256,
+                &digest::SHA384,
+            ),
+        ] {
+            let key = EcdsaKeyPair::generate(alg).unwrap();
+            let public = key.public_key().as_ref().to_vec();
+            let message = b"TLS 1.3, server CertificateVerify";
+            let signature = key.sign(&rng, message).unwrap().as_ref().to_vec();
+            let d = digest::digest(md, message);
+            assert!(ecdsa_verify_digest(curve, &public, d.as_ref(), &signature));
+            // Wrong message, signature, key, curve: refused.
+            let d2 = digest::digest(md, b"another message");
+            assert!(!ecdsa_verify_digest(
+                curve,
+                &public,
+                d2.as_ref(),
+                &signature
+            ));
+            let mut bad = signature.clone();
+            let last = bad.len() - 1;
+            bad[last] ^= 1;
+            assert!(!ecdsa_verify_digest(curve, &public, d.as_ref(), &bad));
+            let other_key = EcdsaKeyPair::generate(alg).unwrap();
+            assert!(!ecdsa_verify_digest(
+                curve,
+                other_key.public_key().as_ref(),
+                d.as_ref(),
+                &signature
+            ));
+            assert!(!ecdsa_verify_digest(other, &public, d.as_ref(), &signature));
+            // Malformed points and encodings: refused, never a crash.
+            let mut off_curve = public.clone();
+            off_curve[10] ^= 1;
+            assert!(!ecdsa_verify_digest(
+                curve,
+                &off_curve,
+                d.as_ref(),
+                &signature
+            ));
+            assert!(!ecdsa_verify_digest(curve, &[], d.as_ref(), &signature));
+            assert!(!ecdsa_verify_digest(curve, &[0], d.as_ref(), &signature));
+            assert!(!ecdsa_verify_digest(
+                curve,
+                &public[..public.len() - 1],
+                d.as_ref(),
+                &signature
+            ));
+            assert!(!ecdsa_verify_digest(curve, &public, d.as_ref(), &[]));
+            // Trailing data, or a non-minimal INTEGER (a leading zero byte): not DER.
+            let trailing = [&signature[..], &[0]].concat();
+            assert!(!ecdsa_verify_digest(curve, &public, d.as_ref(), &trailing));
+            let (r_len, r) = (
+                signature[3] as usize,
+                &signature[4..4 + signature[3] as usize],
+            );
+            let s_part = &signature[4 + r_len..];
+            let mut padded = vec![0x30, (signature[1] + 1), 0x02, (r_len + 1) as u8, 0x00];
+            padded.extend_from_slice(r);
+            padded.extend_from_slice(s_part);
+            if signature[1] < 0x7f {
+                assert!(!ecdsa_verify_digest(curve, &public, d.as_ref(), &padded));
+            }
+            // The compressed form of the same point is accepted, as SEC1 allows.
+            let coord = (public.len() - 1) / 2;
+            let mut compressed = vec![0x02 | (public[public.len() - 1] & 1)];
+            compressed.extend_from_slice(&public[1..1 + coord]);
+            assert!(ecdsa_verify_digest(
+                curve,
+                &compressed,
+                d.as_ref(),
+                &signature
+            ));
+        }
+    }
+
+    #[test]
+    fn x25519_agrees_and_matches_rfc_7748() {
+        let (a_private, a_public) = x25519_keypair();
+        let (b_private, b_public) = x25519_keypair();
+        assert_ne!(a_public, b_public);
+        let ab = x25519(&a_private, &b_public).unwrap();
+        let ba = x25519(&b_private, &a_public).unwrap();
+        assert_eq!(*ab, *ba);
+        // RFC 7748 §6.1: Alice's private key and Bob's public key give K.
+        let unhex = |h: &str| -> [u8; 32] {
+            let mut out = [0u8; 32];
+            for (i, b) in out.iter_mut().enumerate() {
+                *b = u8::from_str_radix(&h[2 * i..2 * i + 2], 16).unwrap();
+            }
+            out
+        };
+        let alice = unhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+        let bob_public = unhex("de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+        let k = unhex("4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+        assert_eq!(*x25519(&alice, &bob_public).unwrap(), k);
+        // A small-order peer value (zero) gives the all-zero secret: refused.
+        assert!(x25519(&alice, &[0; 32]).is_none());
     }
 
     #[test]

@@ -16,9 +16,10 @@ use aws_lc_rs::rand::SystemRandom;
 use lucidtls::crypto::{ActiveKx, KxGroup, Secret, SharedSecret};
 use lucidtls::enums::NamedGroup;
 use lucidtls::Error;
+use zeroize::Zeroizing;
 
-/// X25519 public key length.
-const X25519_LEN: usize = 32;
+use crate::ffi::{self, X25519_LEN};
+
 /// ML-KEM-768 encapsulation key length (FIPS 203).
 const MLKEM768_EK_LEN: usize = 1184;
 /// ML-KEM-768 ciphertext length (FIPS 203).
@@ -76,11 +77,49 @@ fn rng_failed() -> Error {
     Error::Internal("key-exchange key generation failed")
 }
 
+/// Longest public share of an [`EcdhGroup`] (a P-384 point).
+const MAX_SHARE_LEN: usize = 97;
+
+/// An ephemeral private key: X25519 as raw bytes (AWS-LC's `X25519` functions, no
+/// `EVP_PKEY` objects), the NIST curves through `aws-lc-rs`.
+enum PrivateKey {
+    X25519(Zeroizing<[u8; X25519_LEN]>),
+    Evp(EphemeralPrivateKey),
+}
+
+/// A public share, held inline.
+struct PublicShare {
+    bytes: [u8; MAX_SHARE_LEN],
+    len: usize,
+}
+
+impl PublicShare {
+    fn new(share: &[u8]) -> Result<Self, Error> {
+        let mut bytes = [0u8; MAX_SHARE_LEN];
+        bytes
+            .get_mut(..share.len())
+            .ok_or(Error::Internal("key share longer than expected"))?
+            .copy_from_slice(share);
+        Ok(Self {
+            bytes,
+            len: share.len(),
+        })
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&self.bytes)
+    }
+}
+
 /// A fresh ephemeral key and its public share.
-fn generate(alg: &'static agreement::Algorithm) -> Result<(EphemeralPrivateKey, Vec<u8>), Error> {
+fn generate(alg: &'static agreement::Algorithm) -> Result<(PrivateKey, PublicShare), Error> {
+    if alg == &agreement::X25519 {
+        let (private, public) = ffi::x25519_keypair();
+        return Ok((PrivateKey::X25519(private), PublicShare::new(&public)?));
+    }
     let key = EphemeralPrivateKey::generate(alg, &SystemRandom::new()).map_err(|_| rng_failed())?;
     let public = key.compute_public_key().map_err(|_| rng_failed())?;
-    Ok((key, public.as_ref().to_vec()))
+    Ok((PrivateKey::Evp(key), PublicShare::new(public.as_ref())?))
 }
 
 /// Whether every byte is zero, without an early exit.
@@ -98,11 +137,21 @@ impl EcdhGroup {
 
     /// ECDH with `key` against `peer`, which is fully validated here (shape) and by
     /// AWS-LC (point on the curve; X25519 small-order points give an error or zero).
-    fn agree(&self, key: EphemeralPrivateKey, peer: &[u8]) -> Result<SharedSecret, Error> {
+    fn agree(&self, key: PrivateKey, peer: &[u8]) -> Result<SharedSecret, Error> {
         let invalid = Error::InvalidKeyShare(self.name);
         if !self.share_shape_ok(peer) {
             return Err(invalid);
         }
+        let key = match key {
+            PrivateKey::X25519(private) => {
+                let peer: &[u8; X25519_LEN] = peer.try_into().map_err(|_| invalid.clone())?;
+                return match ffi::x25519(&private, peer) {
+                    Some(secret) if !all_zero(&secret[..]) => Ok(Secret::from_slice(&secret[..])),
+                    _ => Err(invalid),
+                };
+            }
+            PrivateKey::Evp(key) => key,
+        };
         let peer = UnparsedPublicKey::new(self.alg, peer);
         agreement::agree_ephemeral(key, peer, invalid.clone(), |secret| {
             if all_zero(secret) {
@@ -127,13 +176,20 @@ impl KxGroup for EcdhGroup {
             public,
         }))
     }
+
+    /// Server side, without boxing a pending exchange (the default's `start`).
+    fn respond(&self, client_share: &[u8]) -> Result<(Vec<u8>, SharedSecret), Error> {
+        let (key, public) = generate(self.alg)?;
+        let secret = self.agree(key, client_share)?;
+        Ok((public.as_slice().to_vec(), secret))
+    }
 }
 
 /// An ECDH exchange waiting for the peer's share.
 struct EcdhKx {
     group: EcdhGroup,
-    key: EphemeralPrivateKey,
-    public: Vec<u8>,
+    key: PrivateKey,
+    public: PublicShare,
 }
 
 impl ActiveKx for EcdhKx {
@@ -142,7 +198,7 @@ impl ActiveKx for EcdhKx {
     }
 
     fn public_share(&self) -> &[u8] {
-        &self.public
+        self.public.as_slice()
     }
 
     fn complete(self: Box<Self>, peer_share: &[u8]) -> Result<SharedSecret, Error> {
@@ -188,7 +244,7 @@ impl KxGroup for HybridGroup {
         let (x25519, x_public) = generate(X25519.alg)?;
         let mut public = Vec::with_capacity(MLKEM768_EK_LEN + X25519_LEN);
         public.extend_from_slice(ek.as_ref());
-        public.extend_from_slice(&x_public);
+        public.extend_from_slice(x_public.as_slice());
         if public.len() != MLKEM768_EK_LEN + X25519_LEN {
             return Err(Error::Internal(
                 "ML-KEM-768 encapsulation key has the wrong length",
@@ -218,7 +274,7 @@ impl KxGroup for HybridGroup {
         let secret = Self::combine(mlkem_secret.as_ref(), x_secret)?;
         let mut share = Vec::with_capacity(MLKEM768_CT_LEN + X25519_LEN);
         share.extend_from_slice(ciphertext.as_ref());
-        share.extend_from_slice(&x_public);
+        share.extend_from_slice(x_public.as_slice());
         Ok((share, secret))
     }
 }
@@ -226,7 +282,7 @@ impl KxGroup for HybridGroup {
 /// Our half of an X25519MLKEM768 exchange (client side).
 struct HybridKx {
     mlkem: DecapsulationKey,
-    x25519: EphemeralPrivateKey,
+    x25519: PrivateKey,
     public: Vec<u8>,
 }
 

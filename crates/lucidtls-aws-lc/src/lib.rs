@@ -8,7 +8,7 @@
 //! | [`Aead`] | AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305 |
 //! | [`KxGroup`] | X25519, secp256r1, secp384r1, X25519MLKEM768 (in that default order) |
 //! | [`SigningKey`] | RSA (PSS and PKCS#1 v1.5), ECDSA P-256 / P-384, Ed25519 |
-//! | verification | `rustls-webpki`'s aws-lc-rs algorithms (+ SHA-1 for TLS 1.2 legacy) |
+//! | verification | ECDSA P-256/P-384 with SHA-256/384 through AWS-LC directly; the rest `rustls-webpki`'s aws-lc-rs algorithms (+ SHA-1 for TLS 1.2 legacy) |
 //! | [`RsaKeyTransport`] | RSA keys: raw RSA + constant-time PKCS#1 v1.5 check (TLS 1.2) |
 //! | [`CbcCipher`] | AES-128/256-CBC with HMAC-SHA1/SHA256/SHA384: MAC-then-encrypt (AWS-LC's constant-time TLS CBC) and encrypt-then-MAC |
 //! | [`FfdheProvider`] | RFC 7919 ffdhe2048/3072/4096 and explicit server parameters |

@@ -9,6 +9,8 @@ use rustls_pki_types::{
 };
 use webpki::aws_lc_rs as alg;
 
+use crate::ffi::{self, DigestCtx, EcCurve, HmacHash, MAX_HMAC_LEN};
+
 /// The algorithm for a handshake signature (CertificateVerify, ServerKeyExchange).
 ///
 /// TLS 1.3 ECDSA schemes name both curve and hash, so the mapping is exact.
@@ -18,8 +20,8 @@ pub(crate) fn for_scheme(
 ) -> Option<&'static dyn SignatureVerificationAlgorithm> {
     use SignatureScheme as S;
     Some(match scheme {
-        S::ECDSA_NISTP256_SHA256 => alg::ECDSA_P256_SHA256,
-        S::ECDSA_NISTP384_SHA384 => alg::ECDSA_P384_SHA384,
+        S::ECDSA_NISTP256_SHA256 => ECDSA_P256_SHA256,
+        S::ECDSA_NISTP384_SHA384 => ECDSA_P384_SHA384,
         S::ECDSA_NISTP521_SHA512 => alg::ECDSA_P521_SHA512,
         S::ED25519 => alg::ED25519,
         S::RSA_PSS_RSAE_SHA256 => alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
@@ -36,11 +38,11 @@ pub(crate) fn for_scheme(
 /// Ed25519, RSA PKCS#1 v1.5 (including the absent-parameters encodings some CAs
 /// emit) and RSA-PSS. SHA-1 is absent; ML-DSA is left out until a TLS scheme uses it.
 pub(crate) static ALL: &[&dyn SignatureVerificationAlgorithm] = &[
-    alg::ECDSA_P256_SHA256,
-    alg::ECDSA_P256_SHA384,
+    ECDSA_P256_SHA256,
+    ECDSA_P256_SHA384,
     alg::ECDSA_P256_SHA512,
-    alg::ECDSA_P384_SHA256,
-    alg::ECDSA_P384_SHA384,
+    ECDSA_P384_SHA256,
+    ECDSA_P384_SHA384,
     alg::ECDSA_P384_SHA512,
     alg::ECDSA_P521_SHA256,
     alg::ECDSA_P521_SHA384,
@@ -71,14 +73,93 @@ pub(crate) fn tls12_for_scheme(
 ) -> Vec<&'static dyn SignatureVerificationAlgorithm> {
     use SignatureScheme as S;
     match scheme {
-        S::ECDSA_NISTP256_SHA256 => vec![alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256],
-        S::ECDSA_NISTP384_SHA384 => vec![alg::ECDSA_P384_SHA384, alg::ECDSA_P256_SHA384],
+        S::ECDSA_NISTP256_SHA256 => vec![ECDSA_P256_SHA256, ECDSA_P384_SHA256],
+        S::ECDSA_NISTP384_SHA384 => vec![ECDSA_P384_SHA384, ECDSA_P256_SHA384],
         S::ECDSA_NISTP521_SHA512 => vec![alg::ECDSA_P521_SHA512],
         S::RSA_PKCS1_SHA1 => vec![RSA_PKCS1_SHA1],
         S::ECDSA_SHA1_Legacy => ECDSA_SHA1.to_vec(),
         other => for_scheme(other).into_iter().collect(),
     }
 }
+
+/// ECDSA on P-256 or P-384 with SHA-256 or SHA-384, verified through
+/// [`ffi::ecdsa_verify_digest`]: the same checks as `rustls-webpki`'s aws-lc-rs
+/// algorithms of the same names (which it replaces for these four pairings), without
+/// the `EVP` objects each verification would otherwise build.
+#[derive(Debug)]
+struct Ecdsa {
+    public_key_alg_id: AlgorithmIdentifier,
+    signature_alg_id: AlgorithmIdentifier,
+    curve: EcCurve,
+    hash: HmacHash,
+}
+
+impl SignatureVerificationAlgorithm for Ecdsa {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        // As webpki does: only the SEC1 encodings RFC 5480 §2.2 allows.
+        if !matches!(public_key.first(), Some(0x02..=0x04)) {
+            return Err(InvalidSignature);
+        }
+        let mut digest = DigestCtx::new(self.hash);
+        digest.update(message);
+        let mut out = [0u8; MAX_HMAC_LEN];
+        let len = digest.current(&mut out);
+        let digest = out.get(..len).ok_or(InvalidSignature)?;
+        match ffi::ecdsa_verify_digest(self.curve, public_key, digest, signature) {
+            true => Ok(()),
+            false => Err(InvalidSignature),
+        }
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        self.public_key_alg_id
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        self.signature_alg_id
+    }
+
+    fn fips(&self) -> bool {
+        aws_lc_rs::try_fips_mode().is_ok()
+    }
+}
+
+/// ECDSA, P-256 key, SHA-256.
+static ECDSA_P256_SHA256: &dyn SignatureVerificationAlgorithm = &Ecdsa {
+    public_key_alg_id: alg_id::ECDSA_P256,
+    signature_alg_id: alg_id::ECDSA_SHA256,
+    curve: EcCurve::P256,
+    hash: HmacHash::Sha256,
+};
+
+/// ECDSA, P-256 key, SHA-384.
+static ECDSA_P256_SHA384: &dyn SignatureVerificationAlgorithm = &Ecdsa {
+    public_key_alg_id: alg_id::ECDSA_P256,
+    signature_alg_id: alg_id::ECDSA_SHA384,
+    curve: EcCurve::P256,
+    hash: HmacHash::Sha384,
+};
+
+/// ECDSA, P-384 key, SHA-256.
+static ECDSA_P384_SHA256: &dyn SignatureVerificationAlgorithm = &Ecdsa {
+    public_key_alg_id: alg_id::ECDSA_P384,
+    signature_alg_id: alg_id::ECDSA_SHA256,
+    curve: EcCurve::P384,
+    hash: HmacHash::Sha256,
+};
+
+/// ECDSA, P-384 key, SHA-384.
+static ECDSA_P384_SHA384: &dyn SignatureVerificationAlgorithm = &Ecdsa {
+    public_key_alg_id: alg_id::ECDSA_P384,
+    signature_alg_id: alg_id::ECDSA_SHA384,
+    curve: EcCurve::P384,
+    hash: HmacHash::Sha384,
+};
 
 /// A SHA-1 signature algorithm (webpki 0.103 has none), over an aws-lc-rs verifier.
 #[derive(Debug)]
@@ -153,3 +234,70 @@ pub static ECDSA_P521_SHA1: &dyn SignatureVerificationAlgorithm = &LegacySha1 {
 
 /// The ECDSA SHA-1 algorithms, by curve.
 static ECDSA_SHA1: [&dyn SignatureVerificationAlgorithm; 2] = [ECDSA_P256_SHA1, ECDSA_P521_SHA1];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair};
+
+    /// Ours next to webpki's, pairing by pairing: the same identifiers, and the same
+    /// answer for good and bad inputs.
+    #[test]
+    fn ecdsa_matches_webpki() {
+        let rng = SystemRandom::new();
+        // (ours, webpki's, a signing algorithm on the key's curve, whether its
+        // signatures use the pairing's hash). aws-lc-rs signs only the matching
+        // pairings; the crossed ones are compared on what they must refuse.
+        let p256 = &aws_sig::ECDSA_P256_SHA256_ASN1_SIGNING;
+        let p384 = &aws_sig::ECDSA_P384_SHA384_ASN1_SIGNING;
+        let pairs = [
+            (ECDSA_P256_SHA256, alg::ECDSA_P256_SHA256, p256, true),
+            (ECDSA_P256_SHA384, alg::ECDSA_P256_SHA384, p256, false),
+            (ECDSA_P384_SHA256, alg::ECDSA_P384_SHA256, p384, false),
+            (ECDSA_P384_SHA384, alg::ECDSA_P384_SHA384, p384, true),
+        ];
+        for (ours, theirs, signing, matching) in pairs {
+            assert_eq!(ours.public_key_alg_id(), theirs.public_key_alg_id());
+            assert_eq!(ours.signature_alg_id(), theirs.signature_alg_id());
+            assert_eq!(ours.fips(), theirs.fips());
+            let key = EcdsaKeyPair::generate(signing).unwrap();
+            let public = key.public_key().as_ref().to_vec();
+            let message = b"signed content".to_vec();
+            let good = key.sign(&rng, &message).unwrap().as_ref().to_vec();
+            let mut flipped = good.clone();
+            flipped[8] ^= 0x40;
+            let mut spki_like = public.clone();
+            spki_like[0] = 0x30;
+            let other = EcdsaKeyPair::generate(signing).unwrap();
+            let cases: [(&[u8], &[u8], &[u8]); 7] = [
+                (&public, &message, &good),
+                (&public, b"other content", &good),
+                (&public, &message, &flipped),
+                (&public, &message, &good[..good.len() - 1]),
+                (other.public_key().as_ref(), &message, &good),
+                (&spki_like, &message, &good),
+                (&[], &message, &good),
+            ];
+            for (i, (k, m, s)) in cases.into_iter().enumerate() {
+                assert_eq!(
+                    ours.verify_signature(k, m, s).is_ok(),
+                    theirs.verify_signature(k, m, s).is_ok(),
+                    "{:?} case {i}",
+                    ours.signature_alg_id()
+                );
+            }
+            assert_eq!(
+                ours.verify_signature(&public, &message, &good).is_ok(),
+                matching
+            );
+        }
+        // The scheme mappings hand out ours.
+        let p256 = for_scheme(SignatureScheme::ECDSA_NISTP256_SHA256).unwrap();
+        assert!(core::ptr::addr_eq(p256, ECDSA_P256_SHA256));
+        assert_eq!(
+            tls12_for_scheme(SignatureScheme::ECDSA_NISTP384_SHA384).len(),
+            2
+        );
+    }
+}

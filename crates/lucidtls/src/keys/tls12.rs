@@ -38,19 +38,42 @@ pub fn prf(hash: &dyn Hash, secret: &[u8], label: &[u8], seed: &[&[u8]], len: us
 /// several PRF calls: a session's master secret gives the key block and both
 /// Finished values, so it is keyed once per connection rather than once per call.
 pub fn prf_with_key(key: &dyn HmacKey, label: &[u8], seed: &[&[u8]], len: usize) -> Secret {
-    let mut out = Vec::with_capacity(len);
+    // Short outputs (the master secret, AEAD key blocks, verify_data) are built on the
+    // stack and end up inline in the `Secret`: no allocation.
+    let mut short = zeroize::Zeroizing::new([0u8; SHORT_PRF_LEN]);
+    if let Some(out) = short.get_mut(..len) {
+        prf_into(key, label, seed, out);
+        return Secret::from_slice(out);
+    }
+    let mut out = vec![0u8; len];
+    prf_into(key, label, seed, &mut out);
+    Secret::new(out)
+}
+
+/// Longest PRF output built on the stack (a master secret).
+const SHORT_PRF_LEN: usize = 48;
+
+/// P_hash into `out`, filling it.
+fn prf_into(key: &dyn HmacKey, label: &[u8], seed: &[&[u8]], out: &mut [u8]) {
     // A(1) = HMAC(secret, A(0)), A(0) = label || seed.
     let mut a: Digest = sign_lists(key, &[&[label], seed]);
-    while out.len() < len {
+    let mut rest = out;
+    while !rest.is_empty() {
         let block = sign_lists(key, &[&[a.as_ref(), label], seed]);
         let bytes = block.as_ref();
-        out.extend_from_slice(bytes.get(..len - out.len()).unwrap_or(bytes));
-        if out.len() < len {
+        let n = bytes.len().min(rest.len());
+        if n == 0 {
+            // An empty MAC (a broken provider): stop rather than loop forever.
+            break;
+        }
+        let (dst, tail) = rest.split_at_mut(n);
+        dst.copy_from_slice(bytes.get(..n).unwrap_or_default());
+        rest = tail;
+        if !rest.is_empty() {
             // A(i+1), only when another block follows.
             a = key.sign(&[a.as_ref()]);
         }
     }
-    Secret::new(out)
 }
 
 /// master_secret = PRF(pre_master_secret, "master secret",

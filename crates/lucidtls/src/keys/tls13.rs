@@ -18,19 +18,20 @@ pub fn derive_secret(
     hkdf_expand_label(hash, secret.expose(), label, transcript.as_ref(), len)
 }
 
-fn derived(hash: &dyn Hash, secret: &Secret) -> Secret {
-    let empty = hash.hash(&[]);
-    derive_secret(hash, secret, b"derived", &empty)
-}
-
-/// What the schedule computes the same way in every handshake without a PSK, for one
-/// hash implementation: Hash(""), the early secret HKDF-Extract(0, 0) and its
-/// "derived" salt. Public values, not secrets.
+/// What the schedule computes the same way in every handshake, for one hash
+/// implementation: Hash(""), the PSK-less early secret HKDF-Extract(0, 0) and its
+/// "derived" salt, and the two HMAC keys every handshake starts an extraction with
+/// (all zeros, the early secret's salt; the "derived" salt, the handshake secret's
+/// without a PSK), prepared once so that no handshake pays for keying them. Public
+/// values, not secrets.
 struct Constants {
     hash: &'static dyn Hash,
     empty: Digest,
     early: Secret,
-    salt: Secret,
+    /// HMAC keyed with Hash.length zeros.
+    zeros_key: Box<dyn HmacKey>,
+    /// HMAC keyed with Derive-Secret(early, "derived", "").
+    salt_key: Box<dyn HmacKey>,
 }
 
 /// The [`Constants`] for `hash`, computed on first use and kept for the process: a
@@ -38,7 +39,7 @@ struct Constants {
 /// hash implementation (the same `&'static` object), so a provider is only ever given
 /// its own results. The cache is bounded; past it (more providers than anyone runs)
 /// the values are computed each time and returned owned.
-fn constants(hash: &'static dyn Hash) -> Result<&'static Constants, Constants> {
+fn constants(hash: &'static dyn Hash) -> Result<&'static Constants, Box<Constants>> {
     /// Bounded: providers are few; more than this are computed every time.
     const MAX_CACHED: usize = 8;
     static CACHE: std::sync::Mutex<Vec<&'static Constants>> = std::sync::Mutex::new(Vec::new());
@@ -51,14 +52,17 @@ fn constants(hash: &'static dyn Hash) -> Result<&'static Constants, Constants> {
     let zeros = zeros
         .get(..hash.algorithm().output_len())
         .unwrap_or_default();
-    let early = hkdf_extract(hash, zeros, zeros);
+    let zeros_key = hash.hmac_key(zeros);
+    let early = Secret::from_slice(zeros_key.sign(&[zeros]).as_ref());
     let empty = hash.hash(&[]);
     let salt = derive_secret(hash, &early, b"derived", &empty);
+    let salt_key = hash.hmac_key(salt.expose());
     let c = Constants {
         hash,
         empty,
         early,
-        salt,
+        zeros_key,
+        salt_key,
     };
     match CACHE.lock() {
         Ok(mut cache) if cache.len() < MAX_CACHED => {
@@ -70,7 +74,7 @@ fn constants(hash: &'static dyn Hash) -> Result<&'static Constants, Constants> {
             cache.push(kept);
             Ok(kept)
         }
-        _ => Err(c),
+        _ => Err(Box::new(c)),
     }
 }
 
@@ -80,6 +84,16 @@ fn empty_hash(hash: &'static dyn Hash) -> Digest {
         Ok(c) => c.empty,
         Err(c) => c.empty,
     }
+}
+
+/// HKDF-Extract(0, psk): the early secret with a PSK, with the zeros key from
+/// [`constants`].
+fn extract_psk(hash: &'static dyn Hash, psk: &[u8]) -> Secret {
+    let early = match constants(hash) {
+        Ok(c) => c.zeros_key.sign(&[psk]),
+        Err(c) => c.zeros_key.sign(&[psk]),
+    };
+    Secret::from_slice(early.as_ref())
 }
 
 /// A secret that feeds several expansions, with its HMAC key prepared once
@@ -172,60 +186,44 @@ pub struct EarlySecret {
 
 /// Where an [`EarlySecret`]'s value lives.
 enum EarlyValue {
-    /// No PSK: the process-wide constants (early secret and its "derived" salt).
+    /// No PSK: the process-wide constants (early secret, its "derived" salt and that
+    /// salt as a prepared key).
     Shared(&'static Constants),
-    /// A PSK's early secret, or the no-PSK values when the cache had no room; the
-    /// "derived" salt when already known.
-    Owned {
-        secret: Secret,
-        salt: Option<Secret>,
-    },
+    /// No PSK, when the cache had no room: the same values, computed for this use.
+    Unshared(Box<Constants>),
+    /// A PSK's early secret, keyed once for the binder key and the "derived" salt.
+    Psk(KeyedSecret),
 }
 
 impl EarlySecret {
     /// Starts the schedule, with a resumption PSK or none.
     pub fn new(hash: &'static dyn Hash, psk: Option<&[u8]>) -> Self {
-        let Some(psk) = psk else {
-            let value = match constants(hash) {
+        let value = match psk {
+            None => match constants(hash) {
                 Ok(c) => EarlyValue::Shared(c),
-                Err(c) => EarlyValue::Owned {
-                    secret: c.early,
-                    salt: Some(c.salt),
-                },
-            };
-            return Self { hash, value };
-        };
-        let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
-        let len = hash.algorithm().output_len();
-        Self {
-            hash,
-            value: EarlyValue::Owned {
-                secret: hkdf_extract(hash, zeros.get(..len).unwrap_or_default(), psk),
-                salt: None,
+                Err(c) => EarlyValue::Unshared(c),
             },
-        }
+            Some(psk) => EarlyValue::Psk(KeyedSecret::new(hash, extract_psk(hash, psk))),
+        };
+        Self { hash, value }
     }
 
     /// The raw early secret (known-answer tests only need this).
     pub fn secret(&self) -> &Secret {
         match &self.value {
             EarlyValue::Shared(c) => &c.early,
-            EarlyValue::Owned { secret, .. } => secret,
-        }
-    }
-
-    /// The "derived" salt for the next stage, when already known (no PSK).
-    fn known_salt(&self) -> Option<&Secret> {
-        match &self.value {
-            EarlyValue::Shared(c) => Some(&c.salt),
-            EarlyValue::Owned { salt, .. } => salt.as_ref(),
+            EarlyValue::Unshared(c) => &c.early,
+            EarlyValue::Psk(k) => &k.secret,
         }
     }
 
     /// The binder key for resumption ("res binder").
     pub fn resumption_binder_key(&self) -> Secret {
         let empty = empty_hash(self.hash);
-        derive_secret(self.hash, self.secret(), b"res binder", &empty)
+        match &self.value {
+            EarlyValue::Psk(k) => k.derive_secret(b"res binder", &empty),
+            _ => derive_secret(self.hash, self.secret(), b"res binder", &empty),
+        }
     }
 
     /// A PSK binder (RFC 8446 §4.2.11.2): HMAC(finished_key(binder_key), hash), where
@@ -240,24 +238,27 @@ impl EarlySecret {
 
     /// Mixes in the (EC)DHE shared secret: the handshake secret.
     pub fn into_handshake(self, shared: &SharedSecret) -> HandshakeSecret {
-        let derived_salt;
-        let salt = match self.known_salt() {
-            Some(salt) => salt,
-            None => {
-                derived_salt = derived(self.hash, self.secret());
-                &derived_salt
+        let secret = match &self.value {
+            // HKDF-Extract(salt, shared) with the salt keyed once per process.
+            EarlyValue::Shared(c) => {
+                Secret::from_slice(c.salt_key.sign(&[shared.expose()]).as_ref())
+            }
+            EarlyValue::Unshared(c) => {
+                Secret::from_slice(c.salt_key.sign(&[shared.expose()]).as_ref())
+            }
+            EarlyValue::Psk(k) => {
+                let salt = k.derive_secret(b"derived", &empty_hash(self.hash));
+                hkdf_extract(self.hash, salt.expose(), shared.expose())
             }
         };
-        HandshakeSecret(KeyedSecret::new(
-            self.hash,
-            hkdf_extract(self.hash, salt.expose(), shared.expose()),
-        ))
+        HandshakeSecret(KeyedSecret::new(self.hash, secret))
     }
 
     /// For a PSK-only handshake: no (EC)DHE input (zeros).
     pub fn into_handshake_without_dhe(self) -> HandshakeSecret {
-        let zeros = Secret::new(vec![0; self.hash.algorithm().output_len()]);
-        self.into_handshake(&zeros)
+        let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
+        let len = self.hash.algorithm().output_len();
+        self.into_handshake(&Secret::from_slice(zeros.get(..len).unwrap_or_default()))
     }
 }
 
@@ -273,7 +274,7 @@ impl HandshakeSecret {
 
     /// client_handshake_traffic_secret, from the hash of ClientHello..ServerHello.
     pub fn client_traffic(&self, hello_hash: &Digest) -> TrafficSecret {
-        TrafficSecret::new(
+        TrafficSecret::keyed(
             self.0.hash,
             self.0.derive_secret(b"c hs traffic", hello_hash),
         )
@@ -281,7 +282,7 @@ impl HandshakeSecret {
 
     /// server_handshake_traffic_secret, from the hash of ClientHello..ServerHello.
     pub fn server_traffic(&self, hello_hash: &Digest) -> TrafficSecret {
-        TrafficSecret::new(
+        TrafficSecret::keyed(
             self.0.hash,
             self.0.derive_secret(b"s hs traffic", hello_hash),
         )
@@ -312,7 +313,7 @@ impl MasterSecret {
 
     /// client_application_traffic_secret_0, from the hash through server Finished.
     pub fn client_traffic(&self, hash_through_server_finished: &Digest) -> TrafficSecret {
-        TrafficSecret::new(
+        TrafficSecret::plain(
             self.0.hash,
             self.0
                 .derive_secret(b"c ap traffic", hash_through_server_finished),
@@ -321,7 +322,7 @@ impl MasterSecret {
 
     /// server_application_traffic_secret_0, from the hash through server Finished.
     pub fn server_traffic(&self, hash_through_server_finished: &Digest) -> TrafficSecret {
-        TrafficSecret::new(
+        TrafficSecret::plain(
             self.0.hash,
             self.0
                 .derive_secret(b"s ap traffic", hash_through_server_finished),
@@ -355,9 +356,20 @@ pub fn resumption_psk(hash: &dyn Hash, resumption_master_secret: &Secret, nonce:
 }
 
 /// A traffic secret (handshake or application) of one direction.
-pub struct TrafficSecret {
-    hash: &'static dyn Hash,
-    secret: Secret,
+pub struct TrafficSecret(Traffic);
+
+/// How a [`TrafficSecret`] is held.
+enum Traffic {
+    /// A handshake traffic secret, keyed once ([`Hash::hmac_key`]) for the record key,
+    /// the IV and the Finished key; dropped with the handshake.
+    Keyed(KeyedSecret),
+    /// An application traffic secret, kept for the connection's life (for KeyUpdate):
+    /// the secret alone, so that an open connection holds no HMAC context; keyed
+    /// for the moment it is used.
+    Plain {
+        hash: &'static dyn Hash,
+        secret: Secret,
+    },
 }
 
 /// The key and IV of one direction.
@@ -369,43 +381,75 @@ pub struct TrafficKeys {
 }
 
 impl TrafficSecret {
-    fn new(hash: &'static dyn Hash, secret: Secret) -> Self {
-        Self { hash, secret }
+    /// A handshake traffic secret (see [`Traffic::Keyed`]).
+    fn keyed(hash: &'static dyn Hash, secret: Secret) -> Self {
+        Self(Traffic::Keyed(KeyedSecret::new(hash, secret)))
+    }
+
+    /// An application traffic secret (see [`Traffic::Plain`]).
+    fn plain(hash: &'static dyn Hash, secret: Secret) -> Self {
+        Self(Traffic::Plain { hash, secret })
+    }
+
+    fn hash(&self) -> &'static dyn Hash {
+        match &self.0 {
+            Traffic::Keyed(k) => k.hash,
+            Traffic::Plain { hash, .. } => *hash,
+        }
     }
 
     /// The secret bytes, for the key log only.
     pub fn secret(&self) -> &Secret {
-        &self.secret
+        match &self.0 {
+            Traffic::Keyed(k) => &k.secret,
+            Traffic::Plain { secret, .. } => secret,
+        }
     }
 
     /// The record key and IV (RFC 8446 §7.3), with the secret keyed once for both.
     pub fn keys(&self, aead: AeadAlgorithm) -> TrafficKeys {
-        let hmac = self.hash.hmac_key(self.secret.expose());
-        let (hash, secret) = (self.hash, &self.secret);
-        let key = expand_label_with(hash, secret, &*hmac, b"key", &[], aead.key_len());
-        let iv = expand_iv(&*hmac);
-        TrafficKeys { key, iv }
+        let (hash, secret) = (self.hash(), self.secret());
+        let derive = |hmac: &dyn HmacKey| {
+            let key = expand_label_with(hash, secret, hmac, b"key", &[], aead.key_len());
+            TrafficKeys {
+                key,
+                iv: expand_iv(hmac),
+            }
+        };
+        match &self.0 {
+            Traffic::Keyed(k) => derive(&*k.key),
+            Traffic::Plain { .. } => derive(&*hash.hmac_key(secret.expose())),
+        }
     }
 
     /// finished_key = HKDF-Expand-Label(secret, "finished", "", Hash.length).
     pub fn finished_key(&self) -> Secret {
-        let len = self.hash.algorithm().output_len();
-        hkdf_expand_label(self.hash, self.secret.expose(), b"finished", &[], len)
+        let len = self.hash().algorithm().output_len();
+        match &self.0 {
+            Traffic::Keyed(k) => k.expand_label(b"finished", &[], len),
+            Traffic::Plain { hash, secret } => {
+                hkdf_expand_label(*hash, secret.expose(), b"finished", &[], len)
+            }
+        }
     }
 
     /// Finished verify_data = HMAC(finished_key, transcript hash) (RFC 8446 §4.4.4).
     pub fn finished_verify_data(&self, transcript: &Digest) -> Digest {
-        self.hash
+        self.hash()
             .hmac(self.finished_key().expose(), &[transcript.as_ref()])
     }
 
     /// The next generation after a KeyUpdate ("traffic upd", RFC 8446 §7.2).
     pub fn next(&self) -> Self {
-        let len = self.hash.algorithm().output_len();
-        Self::new(
-            self.hash,
-            hkdf_expand_label(self.hash, self.secret.expose(), b"traffic upd", &[], len),
-        )
+        let hash = self.hash();
+        let len = hash.algorithm().output_len();
+        let next = match &self.0 {
+            Traffic::Keyed(k) => k.expand_label(b"traffic upd", &[], len),
+            Traffic::Plain { secret, .. } => {
+                hkdf_expand_label(hash, secret.expose(), b"traffic upd", &[], len)
+            }
+        };
+        Self::plain(hash, next)
     }
 }
 
@@ -458,29 +502,84 @@ mod tests {
     static A: Toy = Toy(1);
     static B: Toy = Toy(2);
 
-    fn fresh(hash: &'static dyn Hash) -> (Secret, Secret) {
+    /// The early secret and the handshake secret for `psk` and `shared`, the RFC's
+    /// way: every HMAC keyed from scratch, nothing cached.
+    fn fresh(hash: &'static dyn Hash, psk: Option<&[u8]>, shared: &[u8]) -> (Secret, Secret) {
         let zeros = [0u8; 32];
-        let early = hkdf_extract(hash, &zeros, &zeros);
-        let salt = derived(hash, &early);
-        (early, salt)
+        let early = hkdf_extract(hash, &zeros, psk.unwrap_or(&zeros));
+        let salt = derive_secret(hash, &early, b"derived", &hash.hash(&[]));
+        let handshake = hkdf_extract(hash, salt.expose(), shared);
+        (early, handshake)
     }
 
     #[test]
-    fn psk_less_constants_are_per_hash_and_match_the_schedule() {
+    fn cached_constants_are_per_hash_and_match_the_schedule() {
         for _ in 0..2 {
             for hash in [&A as &'static dyn Hash, &B] {
-                let (early, salt) = fresh(hash);
-                let e = EarlySecret::new(hash, None);
-                assert!(e.secret() == &early);
-                assert!(e.known_salt() == Some(&salt));
-                assert_eq!(empty_hash(hash), hash.hash(&[]));
+                for psk in [None, Some(&[7u8; 32][..])] {
+                    let (early, handshake) = fresh(hash, psk, &[3; 32]);
+                    let e = EarlySecret::new(hash, psk);
+                    assert!(e.secret() == &early);
+                    let h = e.into_handshake(&Secret::from_slice(&[3; 32]));
+                    assert!(h.secret() == &handshake);
+                    assert_eq!(empty_hash(hash), hash.hash(&[]));
+                }
+                // PSK-only: zeros for the (EC)DHE input.
+                let (_, handshake) = fresh(hash, Some(&[7; 32]), &[0; 32]);
+                let h = EarlySecret::new(hash, Some(&[7; 32])).into_handshake_without_dhe();
+                assert!(h.secret() == &handshake);
             }
         }
-        assert!(fresh(&A).0 != fresh(&B).0, "the toy hashes differ");
-        // With a PSK nothing is taken from the cache.
-        let e = EarlySecret::new(&A, Some(&[7; 32]));
-        assert!(e.known_salt().is_none());
-        assert!(e.secret() != &fresh(&A).0);
+        assert!(
+            fresh(&A, None, &[]).0 != fresh(&B, None, &[]).0,
+            "the toy hashes differ"
+        );
+        assert!(fresh(&A, None, &[]).0 != fresh(&A, Some(&[7; 32]), &[]).0);
+        // Past the cache's bound the values are computed, and the same.
+        for _ in 0..10 {
+            let c = match constants(&A) {
+                Ok(c) => c,
+                Err(_) => panic!("A is cached"),
+            };
+            assert!(c.early == fresh(&A, None, &[]).0);
+        }
+    }
+
+    #[test]
+    fn traffic_secret_derivations_match_hkdf_expand_label() {
+        let secret = Secret::new((0..32).collect());
+        let transcript = Digest::new(&[5; 32]);
+        for traffic in [
+            TrafficSecret::keyed(&A, secret.clone()),
+            TrafficSecret::plain(&A, secret.clone()),
+        ] {
+            assert!(traffic.secret() == &secret);
+            let keys = traffic.keys(AeadAlgorithm::Aes128Gcm);
+            assert!(keys.key == hkdf_expand_label(&A, secret.expose(), b"key", &[], 16));
+            let iv = hkdf_expand_label(&A, secret.expose(), b"iv", &[], 12);
+            assert_eq!(&keys.iv[..], iv.expose());
+            let finished = hkdf_expand_label(&A, secret.expose(), b"finished", &[], 32);
+            assert!(traffic.finished_key() == finished);
+            assert_eq!(
+                traffic.finished_verify_data(&transcript),
+                A.hmac(finished.expose(), &[transcript.as_ref()])
+            );
+            let next = hkdf_expand_label(&A, secret.expose(), b"traffic upd", &[], 32);
+            assert!(traffic.next().secret() == &next);
+            let after = hkdf_expand_label(&A, next.expose(), b"traffic upd", &[], 32);
+            assert!(traffic.next().next().secret() == &after);
+        }
+        // A binder from the keyed PSK early secret, the RFC's way.
+        let psk = [9u8; 32];
+        let early = EarlySecret::new(&A, Some(&psk));
+        let (early_secret, _) = fresh(&A, Some(&psk), &[]);
+        let binder_key = derive_secret(&A, &early_secret, b"res binder", &A.hash(&[]));
+        assert!(early.resumption_binder_key() == binder_key);
+        let binder_finished = hkdf_expand_label(&A, binder_key.expose(), b"finished", &[], 32);
+        assert_eq!(
+            early.resumption_binder(&transcript),
+            A.hmac(binder_finished.expose(), &[transcript.as_ref()])
+        );
     }
 
     #[test]
