@@ -199,12 +199,12 @@ pub(crate) fn resumed(pki: &Pki, resume: Resume, run: Run) -> Result<Option<f64>
 /// Send: `write_plaintext_into` seals each 16 KiB write from the caller's buffer
 /// straight into a reused output buffer (what a socket writer then sends), timed.
 ///
-/// Receive: the client seals a batch untimed; then, record by record, the "socket"
-/// puts the bytes where `read_tls_buf` says (the header, then the payload, straight
-/// into the record's own buffer: the copy a socket read makes, untimed, as the raw
-/// AEAD row's copy of its ciphertext is), and `read_tls_commit` (framing, header
-/// checks) + `process_new_packets` + `fill_plaintext`/`consume_plaintext` (the
-/// plaintext lent where it was decrypted) are timed.
+/// Receive: the client seals a batch untimed; then, timed as a whole, record by
+/// record, the "socket" puts the bytes where `read_tls_buf` says (the header, then
+/// the payload, straight into the record's own buffer: the copy a socket read makes,
+/// as the raw AEAD row copies its ciphertext), and `read_tls_commit` (framing,
+/// header checks) + `process_new_packets` + `fill_plaintext`/`consume_plaintext`
+/// (the plaintext lent where it was decrypted).
 pub(crate) fn bulk(pki: &Pki, s: Suite, dir: Dir, run: Run) -> Result<Option<f64>, String> {
     let (client, server) = configs(pki, Setup::bulk(s))?;
     let (mut c, mut srv) = connect(&client, &server)?;

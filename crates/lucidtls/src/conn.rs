@@ -19,9 +19,10 @@ use crate::enums::{
 };
 use crate::error::Error;
 use crate::handshake::traffic12::{self, RenegotiationState, Traffic12};
+use crate::handshake::transcript::Transcript;
 use crate::handshake::{HandshakeMessage, State};
 use crate::keys::KeyLog;
-use crate::msgs::Alert;
+use crate::msgs::{encode_handshake, Alert, HandshakeBody};
 use crate::record::{
     Fragmenter, HandshakeJoiner, PlaintextDecrypter, PlaintextEncrypter, RecordDecrypter,
     RecordDeframer, RecordEncrypter,
@@ -71,6 +72,9 @@ pub struct Negotiated {
 /// Most consecutive KeyUpdates or empty records we accept without application data.
 const MAX_IDLE_MESSAGES: u32 = 64;
 
+/// The first size of the handshake message buffer: a usual Certificate message fits.
+const MESSAGE_BUF_CAPACITY: usize = 1024;
+
 /// The connection state the handshake states act on.
 pub struct Common {
     pub(crate) side: Side,
@@ -83,6 +87,9 @@ pub struct Common {
     deframer: RecordDeframer,
     joiner: HandshakeJoiner,
     sendable: Vec<u8>,
+    /// Where outgoing handshake messages are encoded before they are protected:
+    /// reused message after message, so a message needs no allocation of its own.
+    message_buf: Vec<u8>,
     received: Received,
     pending_plaintext: Vec<u8>,
     pub(crate) traffic: bool,
@@ -111,6 +118,7 @@ impl Common {
             deframer: RecordDeframer::new(),
             joiner: HandshakeJoiner::with_max_message_len(config.max_handshake_message),
             sendable: Vec::new(),
+            message_buf: Vec::new(),
             received: Received::default(),
             pending_plaintext: Vec::new(),
             traffic: false,
@@ -128,6 +136,44 @@ impl Common {
     /// Sends a handshake message (already encoded with its header).
     pub(crate) fn send_handshake(&mut self, message: &[u8]) -> Result<(), Error> {
         self.send(ContentType::Handshake, message)
+    }
+
+    /// Sends a handshake message of type `typ` whose body `body` encodes, after
+    /// adding it to `transcript` when given. It is encoded in the connection's message
+    /// buffer, not a buffer of its own.
+    pub(crate) fn send_handshake_with(
+        &mut self,
+        typ: HandshakeType,
+        transcript: Option<&mut Transcript>,
+        body: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<(), Error> {
+        let mut message = std::mem::take(&mut self.message_buf);
+        message.clear();
+        // Room for the messages of a usual flight at once, not grown step by step.
+        message.reserve(MESSAGE_BUF_CAPACITY);
+        encode_handshake(typ, &mut message, body);
+        if let Some(transcript) = transcript {
+            transcript.add(&message);
+        }
+        let sent = self.send(ContentType::Handshake, &message);
+        self.message_buf = message;
+        sent
+    }
+
+    /// The last message [`Common::send_handshake_with`] sent, as sent (header
+    /// included): for a trace, which describes what went out.
+    pub(crate) fn last_sent_message(&self) -> &[u8] {
+        &self.message_buf
+    }
+
+    /// Sends `msg` (after adding it to `transcript` when given), encoded in the
+    /// connection's message buffer.
+    pub(crate) fn send_message<M: HandshakeBody>(
+        &mut self,
+        msg: &M,
+        transcript: Option<&mut Transcript>,
+    ) -> Result<(), Error> {
+        self.send_handshake_with(M::TYPE, transcript, |out| msg.encode_body(out))
     }
 
     /// Sends a middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4).
@@ -534,8 +580,9 @@ impl Connection {
     }
 
     fn handle_handshake_payload(&mut self, payload: &[u8]) -> Result<(), Error> {
-        self.common.joiner.push(payload)?;
-        while let Some((typ, bytes)) = self.common.joiner.pop()? {
+        // Messages lying whole in this record are handled where they lie.
+        let mut record = self.common.joiner.push_record(payload)?;
+        while let Some((typ, bytes)) = self.common.joiner.pop_from(&mut record)? {
             self.common.hello_seen = true;
             if self.ignores_hello_request(typ, &bytes)? {
                 let from = self.common.side.peer();
@@ -546,7 +593,7 @@ impl Connection {
                 continue;
             }
             let state = self.state.take().ok_or(Error::ConnectionClosed)?;
-            let msg = HandshakeMessage { typ, bytes };
+            let msg = HandshakeMessage { typ, bytes: &bytes };
             self.state = Some(state.handle(&mut self.common, msg)?);
         }
         Ok(())

@@ -4,7 +4,7 @@
 
 use super::traffic12::Binding;
 use super::transcript::Transcript;
-use super::{unexpected, HandshakeMessage, State};
+use super::{decode_sent, unexpected, HandshakeMessage, State};
 use crate::config::{ClientConfig, ServerVerification};
 use crate::conn::Common;
 use crate::crypto::ActiveKx;
@@ -12,10 +12,7 @@ use crate::enums::{CipherSuite, HandshakeType, ProtocolVersion, PskKeyExchangeMo
 use crate::error::{CertificateCheck, Error};
 use crate::keys::tls13::EarlySecret;
 use crate::msgs::server_hello::{DOWNGRADE_TLS11, DOWNGRADE_TLS12};
-use crate::msgs::{
-    ClientHello, Extension, Extensions, HandshakeBody, KeyShareEntry, PskIdentity, PskOffer,
-    ServerHello,
-};
+use crate::msgs::{ClientHello, OfferedHello, ServerHelloRef};
 use crate::session::{Tls12Session, Tls13Ticket};
 use crate::suites::{tls12_suite, tls13_suite, Bulk};
 use crate::trace::{Side, TraceEvent};
@@ -30,7 +27,8 @@ pub(crate) struct HelloState {
     pub(crate) random: [u8; 32],
     pub(crate) session_id: Vec<u8>,
     pub(crate) key_shares: Vec<Box<dyn ActiveKx>>,
-    pub(crate) hello: ClientHello,
+    /// The ClientHello last sent, as sent (header included): what the transcript
+    /// starts with, and what the server's answer is checked against.
     pub(crate) hello_bytes: Vec<u8>,
     /// The name sessions are stored under: the DNS name, or the IP address as text.
     pub(crate) store_name: String,
@@ -46,6 +44,14 @@ pub(crate) struct HelloState {
     pub(crate) renegotiation: Option<Binding>,
 }
 
+impl HelloState {
+    /// What the ClientHello last sent offered, read from its encoding.
+    pub(crate) fn offered(&self) -> Result<OfferedHello<'_>, Error> {
+        OfferedHello::read(&self.hello_bytes)
+            .map_err(|_| Error::Internal("our own ClientHello does not parse"))
+    }
+}
+
 /// Begins the handshake: sends the first ClientHello.
 pub(crate) fn start(
     cx: &mut Common,
@@ -55,7 +61,7 @@ pub(crate) fn start(
     let provider = &config.common.provider;
     let mut random = [0u8; 32];
     provider.fill_random(&mut random)?;
-    let store_name = server_name.to_str().into_owned();
+    let store_name = store_name(&config, &server_name);
     let (resuming12, resuming13) = sessions_to_offer(&config, &store_name);
     // A TLS 1.2 session resumed by id puts its id here (RFC 5246 §7.4.1.2; RFC 8446
     // §4.1.2 asks the same of a TLS 1.3 client). Otherwise a random id: with a ticket
@@ -89,7 +95,6 @@ pub(crate) fn start(
         random,
         session_id,
         key_shares,
-        hello: placeholder_hello(),
         hello_bytes: Vec::new(),
         store_name,
         resuming12,
@@ -116,7 +121,7 @@ pub(crate) fn start_renegotiation(
 ) -> Result<Box<dyn State>, Error> {
     let mut random = [0u8; 32];
     config.common.provider.fill_random(&mut random)?;
-    let store_name = server_name.to_str().into_owned();
+    let store_name = store_name(&config, &server_name);
     let binding = cx.renegotiation.binding();
     let mut state = HelloState {
         config,
@@ -124,7 +129,6 @@ pub(crate) fn start_renegotiation(
         random,
         session_id: Vec::new(),
         key_shares: Vec::new(),
-        hello: placeholder_hello(),
         hello_bytes: Vec::new(),
         store_name,
         resuming12: None,
@@ -141,6 +145,16 @@ pub(crate) fn start_renegotiation(
         hello: state,
         retried: None,
     }))
+}
+
+/// The name sessions are stored under: the DNS name, or the IP address as text. Only
+/// a client that stores sessions needs one; others get an empty name.
+fn store_name(config: &ClientConfig, server_name: &ServerName<'_>) -> String {
+    if config.resumption && config.session_store.is_some() {
+        server_name.to_str().into_owned()
+    } else {
+        String::new()
+    }
 }
 
 /// Step 0: the sessions we can offer — the TLS 1.2 session and the newest TLS 1.3
@@ -183,95 +197,81 @@ fn sessions_to_offer(
     (tls12, tls13)
 }
 
-fn placeholder_hello() -> ClientHello {
-    ClientHello {
-        legacy_version: 0,
-        random: [0; 32],
-        session_id: Vec::new(),
-        cipher_suites: Vec::new(),
-        compression_methods: Vec::new(),
-        extensions: Extensions::default(),
-    }
-}
-
 /// Step 1: ClientHello — versions, random, suites, and the extensions that carry
 /// our key shares and capabilities; the session or ticket we offer to resume, and
 /// for a TLS 1.3 PSK its binder. After a HelloRetryRequest, `retry_transcript` is
 /// the transcript so far (message_hash(ClientHello1), HelloRetryRequest), which the
-/// new binder covers too.
+/// new binder covers too. The hello is written straight from the configuration and
+/// our state into its message.
 pub(crate) fn send_client_hello(
     cx: &mut Common,
     st: &mut HelloState,
-    cookie: Option<Vec<u8>>,
+    cookie: Option<&[u8]>,
     retry_transcript: Option<&Transcript>,
 ) -> Result<(), Error> {
     let common = &st.config.common;
     let renegotiating = st.renegotiation.is_some();
-    // Room for every extension a hello of ours can carry, so the list never regrows.
-    let mut ext = Extensions(Vec::with_capacity(16));
-    if st.config.enable_sni {
-        if let ServerName::DnsName(name) = &st.server_name {
-            ext.push(Extension::ServerName(Some(name.as_ref().to_string())));
-        }
-    }
     // A renegotiation stays on TLS 1.2, which the first handshake chose.
     let tls13 = common.supports(ProtocolVersion::Tls13) && !renegotiating;
     let tls12 = common.supports(ProtocolVersion::Tls12) || renegotiating;
-    if tls13 {
-        ext.push(Extension::SupportedVersionsOffer(common.versions.clone()));
-    }
-    ext.push(Extension::SupportedGroups(common.groups.clone()));
-    ext.push(Extension::SignatureAlgorithms(
-        common.signature_schemes.clone(),
-    ));
-    if tls13 {
-        ext.push(Extension::KeyShareOffer(
-            st.key_shares
-                .iter()
-                .map(|k| KeyShareEntry {
-                    group: k.group(),
-                    share: k.public_share().to_vec(),
-                })
-                .collect(),
-        ));
-        let mut modes = vec![PskKeyExchangeMode::PskDheKe];
-        if st.config.psk_ke_allowed {
-            modes.push(PskKeyExchangeMode::PskKe);
+    let mut bytes = std::mem::take(&mut st.hello_bytes);
+    bytes.clear();
+    bytes.reserve(HELLO_CAPACITY);
+    let mut ext = ClientHello::writer(
+        &mut bytes,
+        ProtocolVersion::Tls12.to_wire(),
+        &st.random,
+        &st.session_id,
+        offered_suites(&common.cipher_suites, tls13, tls12),
+    );
+    if st.config.enable_sni {
+        if let ServerName::DnsName(name) = &st.server_name {
+            ext.server_name(name.as_ref());
         }
-        ext.push(Extension::PskKeyExchangeModes(modes));
+    }
+    if tls13 {
+        ext.supported_versions_offer(&common.versions);
+    }
+    ext.supported_groups(&common.groups);
+    ext.signature_algorithms(&common.signature_schemes);
+    if tls13 {
+        ext.key_share_offer(st.key_shares.iter().map(|k| (k.group(), k.public_share())));
+        let modes: &[PskKeyExchangeMode] = if st.config.psk_ke_allowed {
+            &[PskKeyExchangeMode::PskDheKe, PskKeyExchangeMode::PskKe]
+        } else {
+            &[PskKeyExchangeMode::PskDheKe]
+        };
+        ext.psk_modes(modes);
     }
     if tls12 {
         // TLS 1.2 capabilities: uncompressed points only (RFC 8422 §5.1.2), the
         // extended master secret (RFC 7627), secure renegotiation (RFC 5746), and
         // Encrypt-then-MAC when a CBC suite is on offer (RFC 7366). Renegotiating,
         // renegotiation_info carries our last Finished value (RFC 5746 §3.5).
-        ext.push(Extension::EcPointFormats(vec![0]));
-        ext.push(Extension::ExtendedMasterSecret);
-        let ri = st
-            .renegotiation
-            .as_ref()
-            .map(|b| b.client_verify_data.clone());
-        ext.push(Extension::RenegotiationInfo(ri.unwrap_or_default()));
+        ext.ec_point_formats(&[0]);
+        ext.extended_master_secret();
+        let ri = st.renegotiation.as_ref().map(|b| &b.client_verify_data[..]);
+        ext.renegotiation_info(ri.unwrap_or_default());
         let offers_cbc = common
             .cipher_suites
             .iter()
             .any(|s| tls12_suite(*s).is_some_and(|s| matches!(s.bulk, Bulk::Cbc(_))));
         if common.encrypt_then_mac && offers_cbc {
-            ext.push(Extension::EncryptThenMac);
+            ext.encrypt_then_mac();
         }
         // RFC 5077 §3.2: empty to ask for a ticket, or the ticket we resume with.
         if st.config.resumption && st.config.session_store.is_some() {
-            let ticket = st.resuming12.as_ref().map(|s| s.ticket().to_vec());
-            ext.push(Extension::SessionTicket(ticket.unwrap_or_default()));
+            let ticket = st.resuming12.as_ref().map(|s| s.ticket());
+            ext.session_ticket(ticket.unwrap_or_default());
         }
     }
     // ALPN is chosen once per connection: a renegotiation does not offer it again
     // (as OpenSSL does not), so the protocol cannot change under the application.
     if !common.alpn_protocols.is_empty() && !renegotiating {
-        ext.push(Extension::Alpn(common.alpn_protocols.clone()));
+        ext.alpn(common.alpn_protocols.iter().map(Vec::as_slice));
     }
     if let Some(cookie) = cookie {
-        ext.push(Extension::Cookie(cookie));
+        ext.cookie(cookie);
     }
     // RFC 8446 §4.2.11: pre_shared_key goes last; its binder is filled in below.
     let psk = match &st.resuming13 {
@@ -281,92 +281,95 @@ pub(crate) fn send_client_hello(
                     .ok_or(Error::Internal("stored ticket with a non-TLS 1.3 suite"))?
                     .hash,
             );
-            ext.push(Extension::PreSharedKeyOffer(PskOffer {
-                identities: vec![PskIdentity {
-                    identity: t.ticket().to_vec(),
-                    obfuscated_ticket_age: t.obfuscated_age((common.time)()),
-                }],
-                binders: vec![vec![0; hash.algorithm().output_len()]],
-            }));
-            Some(hash)
+            let binders_len = ext.psk_offer_placeholder(
+                t.ticket(),
+                t.obfuscated_age((common.time)()),
+                hash.algorithm().output_len(),
+            );
+            Some((hash, t, binders_len))
         }
         _ => None,
     };
-    let offered_suites = common
-        .cipher_suites
-        .iter()
-        .copied()
-        .filter(|s| (tls13 && tls13_suite(*s).is_some()) || (tls12 && tls12_suite(*s).is_some()))
-        .collect();
-    let mut hello = ClientHello {
-        legacy_version: ProtocolVersion::Tls12.to_wire(),
-        random: st.random,
-        session_id: st.session_id.clone(),
-        cipher_suites: offered_suites,
-        compression_methods: vec![0],
-        extensions: ext,
-    };
-    let mut bytes = hello.encode();
+    ext.finish();
     st.psk_early = None;
-    if let (Some(hash), Some(ticket)) = (psk, &st.resuming13) {
-        let (binder, early) = psk_binder(hash, &ticket.psk, &hello, &bytes, retry_transcript)?;
+    if let Some((hash, ticket, binders_len)) = psk {
+        let (binder, early) = psk_binder(hash, &ticket.psk, &bytes, binders_len, retry_transcript)?;
         // The binder is the last thing in the message: it takes the place of the
-        // zeros it was encoded with, so the hello is not encoded a second time.
+        // zeros it was encoded with.
         let tail = bytes
             .len()
-            .checked_sub(binder.len())
+            .checked_sub(binder.as_ref().len())
             .and_then(|start| bytes.get_mut(start..))
             .ok_or(Error::Internal("ClientHello shorter than its binder"))?;
-        tail.copy_from_slice(&binder);
-        hello.set_psk_binders(vec![binder]);
-        debug_assert!(bytes == hello.encode());
+        tail.copy_from_slice(binder.as_ref());
         st.psk_early = Some(early);
     }
     cx.send_handshake(&bytes)?;
-    cx.tracer.emit(|| TraceEvent::ClientHello {
-        from: Side::Client,
-        versions: if renegotiating {
-            vec![ProtocolVersion::Tls12]
-        } else {
-            common.versions.clone()
-        },
-        random: hello.random,
-        session_id: hello.session_id.clone(),
-        cipher_suites: hello.cipher_suites.clone(),
-        extensions: hello.extensions.types(),
-        server_name: hello.extensions.server_name().cloned().flatten(),
-        key_shares: if tls13 {
-            st.key_shares.iter().map(|k| k.group()).collect()
-        } else {
-            Vec::new()
-        },
-        compression_methods: hello.compression_methods.clone(),
+    cx.tracer.emit(|| {
+        // Only for an observer: the hello read back from what was sent.
+        let hello = decode_sent::<ClientHello>(&bytes);
+        let hello = hello.as_ref();
+        TraceEvent::ClientHello {
+            from: Side::Client,
+            versions: if renegotiating {
+                vec![ProtocolVersion::Tls12]
+            } else {
+                common.versions.clone()
+            },
+            random: st.random,
+            session_id: st.session_id.clone(),
+            cipher_suites: hello.map(|h| h.cipher_suites.clone()).unwrap_or_default(),
+            extensions: hello.map(|h| h.extensions.types()).unwrap_or_default(),
+            server_name: hello.and_then(|h| h.extensions.server_name().cloned().flatten()),
+            key_shares: if tls13 {
+                st.key_shares.iter().map(|k| k.group()).collect()
+            } else {
+                Vec::new()
+            },
+            compression_methods: vec![0],
+        }
     });
-    st.hello = hello;
     st.hello_bytes = bytes;
     Ok(())
 }
 
+/// Room for a usual ClientHello, taken at once.
+const HELLO_CAPACITY: usize = 512;
+
+/// The suites a hello offers: the configured ones, in order, of the versions offered.
+pub(crate) fn offered_suites(
+    suites: &[CipherSuite],
+    tls13: bool,
+    tls12: bool,
+) -> impl Iterator<Item = CipherSuite> + '_ {
+    suites.iter().copied().filter(move |s| {
+        (tls13 && tls13_suite(*s).is_some()) || (tls12 && tls12_suite(*s).is_some())
+    })
+}
+
 /// The PSK binder (RFC 8446 §4.2.11.2): an HMAC keyed from the PSK over the
-/// transcript through this ClientHello (`encoded`, with zeros for binders), cut
-/// before the binders; with the early secret it was keyed from, for the schedule.
+/// transcript through this ClientHello (`encoded`, with zeros for the binder), cut
+/// before the binders list (the last `binders_len` bytes); with the early secret it
+/// was keyed from, for the schedule.
 fn psk_binder(
     hash: &'static dyn crate::crypto::Hash,
     psk: &crate::crypto::Secret,
-    hello: &ClientHello,
     encoded: &[u8],
+    binders_len: usize,
     retry_transcript: Option<&Transcript>,
-) -> Result<(Vec<u8>, EarlySecret), Error> {
-    let truncated = hello
-        .binder_prefix(encoded)
-        .ok_or(Error::Internal("pre_shared_key is not the last extension"))?;
+) -> Result<(crate::crypto::Digest, EarlySecret), Error> {
+    let truncated = encoded
+        .len()
+        .checked_sub(binders_len)
+        .and_then(|end| encoded.get(..end))
+        .ok_or(Error::Internal("ClientHello shorter than its binders"))?;
     let digest = match retry_transcript {
         Some(t) => t.hash_with(truncated),
         None => hash.hash(truncated),
     };
     let early = EarlySecret::new(hash, Some(psk.expose()));
     let binder = early.resumption_binder(&digest);
-    Ok((binder.as_ref().to_vec(), early))
+    Ok((binder, early))
 }
 
 pub(crate) struct ExpectServerHello {
@@ -379,12 +382,12 @@ impl State for ExpectServerHello {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::ServerHello {
             return Err(unexpected("ServerHello", &msg));
         }
-        let sh = ServerHello::decode(msg.body())?;
+        let sh = ServerHelloRef::decode(msg.body())?;
         if self.hello.renegotiation.is_some() {
             // A renegotiation offered TLS 1.2 alone: anything else is not an answer to it.
             if sh.is_hello_retry_request()
@@ -398,10 +401,10 @@ impl State for ExpectServerHello {
             return super::client12::handle_server_hello(cx, self.hello, sh, msg);
         }
         if sh.is_hello_retry_request() {
-            return self.handle_hello_retry_request(cx, sh, &msg.bytes);
+            return self.handle_hello_retry_request(cx, sh, msg.bytes);
         }
         match negotiated_version(&self.hello, &sh)? {
-            ProtocolVersion::Tls13 => self.handle_server_hello(cx, sh, &msg.bytes),
+            ProtocolVersion::Tls13 => self.handle_server_hello(cx, sh, msg.bytes),
             _ => super::client12::handle_server_hello(cx, self.hello, sh, msg),
         }
     }
@@ -410,7 +413,10 @@ impl State for ExpectServerHello {
 /// Which version the ServerHello chose, checked against what we offered; a TLS 1.2
 /// answer from a server that could do TLS 1.3 must not carry the downgrade
 /// sentinel (RFC 8446 §4.1.3).
-fn negotiated_version(hello: &HelloState, sh: &ServerHello) -> Result<ProtocolVersion, Error> {
+fn negotiated_version(
+    hello: &HelloState,
+    sh: &ServerHelloRef<'_>,
+) -> Result<ProtocolVersion, Error> {
     let common = &hello.config.common;
     let version = match sh.extensions.supported_version_selected() {
         // RFC 8446 §4.2.1: supported_versions may only select TLS 1.3.

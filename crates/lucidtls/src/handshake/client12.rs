@@ -18,8 +18,9 @@ use crate::conn::Common;
 use crate::enums::{ExtensionType, HandshakeType, ProtocolVersion, SignatureScheme};
 use crate::error::{CertificateCheck, Error};
 use crate::msgs::{
-    tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, Extension,
-    Finished, HandshakeBody, NewSessionTicket12, ServerHello, ServerHelloDone, ServerKeyExchange,
+    tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, ExtensionRef,
+    Finished, HandshakeBody, NewSessionTicket12, ServerHelloDone, ServerHelloRef,
+    ServerKeyExchange,
 };
 use crate::session::{Tls12Session, DEFAULT_TLS12_LIFETIME};
 use crate::suites::{tls12_suite, Authentication, Bulk, KeyExchange, Tls12Suite};
@@ -57,11 +58,12 @@ struct Handshake12 {
 pub(crate) fn handle_server_hello(
     cx: &mut Common,
     hello: HelloState,
-    sh: ServerHello,
-    msg: HandshakeMessage,
+    sh: ServerHelloRef<'_>,
+    msg: HandshakeMessage<'_>,
 ) -> Result<Box<dyn State>, Error> {
     let config = hello.config.clone();
-    if !hello.hello.cipher_suites.contains(&sh.cipher_suite) {
+    let offered = hello.offered()?;
+    if !offered.offers_suite(sh.cipher_suite) {
         return Err(Error::IllegalParameter(
             "server chose a cipher suite we did not offer",
         ));
@@ -76,11 +78,11 @@ pub(crate) fn handle_server_hello(
     let mut encrypt_then_mac = false;
     let mut ticket_expected = false;
     let mut renegotiation_info = false;
-    for e in &sh.extensions.0 {
+    for (typ, e) in sh.extensions.iter() {
         match e {
-            Extension::ExtendedMasterSecret => extended_master_secret = true,
-            Extension::SessionTicket(ticket)
-                if hello.hello.extensions.has(ExtensionType::SessionTicket) =>
+            ExtensionRef::ExtendedMasterSecret => extended_master_secret = true,
+            ExtensionRef::SessionTicket(ticket)
+                if offered.has_extension(ExtensionType::SessionTicket) =>
             {
                 // RFC 5077 §3.2: the server's is empty; a NewSessionTicket will follow.
                 if !ticket.is_empty() {
@@ -90,33 +92,33 @@ pub(crate) fn handle_server_hello(
                 }
                 ticket_expected = true;
             }
-            Extension::EncryptThenMac if hello.hello.extensions.has(e.typ()) => {
+            ExtensionRef::EncryptThenMac if offered.has_extension(typ) => {
                 // RFC 7366 §2: meaningful only for CBC; an AEAD suite ignores it.
                 encrypt_then_mac = matches!(suite.bulk, Bulk::Cbc(_));
             }
-            Extension::RenegotiationInfo(data) => {
+            ExtensionRef::RenegotiationInfo(data) => {
                 check_renegotiation_info(&hello, data)?;
                 renegotiation_info = true;
             }
-            Extension::EcPointFormats(formats) => {
+            ExtensionRef::EcPointFormats(formats) => {
                 if !formats.contains(&0) {
                     return Err(Error::IllegalParameter(
                         "server does not accept uncompressed points",
                     ));
                 }
             }
-            Extension::ServerName(None) => {}
-            Extension::Alpn(p) => {
-                let chosen = p.first().ok_or(Error::decode("ALPN"))?;
-                if !config.common.alpn_protocols.contains(chosen) {
+            ExtensionRef::ServerName(None) => {}
+            ExtensionRef::Alpn(p) => {
+                let chosen = p.iter().next().ok_or(Error::decode("ALPN"))?;
+                if !config.common.alpn_protocols.iter().any(|a| a == chosen) {
                     return Err(Error::IllegalParameter(
                         "server chose an ALPN protocol we did not offer",
                     ));
                 }
-                cx.negotiated.alpn = Some(chosen.clone());
+                cx.negotiated.alpn = Some(chosen.to_vec());
             }
-            other if hello.hello.extensions.has(other.typ()) => {}
-            other => return Err(Error::UnsupportedExtension(other.typ().to_wire())),
+            _ if offered.has_extension(typ) => {}
+            _ => return Err(Error::UnsupportedExtension(typ.to_wire())),
         }
     }
     if config.common.require_extended_master_secret && !extended_master_secret {
@@ -155,7 +157,7 @@ pub(crate) fn handle_server_hello(
         from: Side::Server,
         version: ProtocolVersion::Tls12,
         random: sh.random,
-        session_id: sh.session_id.clone(),
+        session_id: sh.session_id.to_vec(),
         cipher_suite: suite.suite,
         group: None,
         extensions: sh.extensions.types(),
@@ -168,7 +170,7 @@ pub(crate) fn handle_server_hello(
         transcript.keep_messages();
     }
     transcript.add(&hello.hello_bytes);
-    transcript.add(&msg.bytes);
+    transcript.add(msg.bytes);
     let hs = Handshake12 {
         config,
         server_name: hello.server_name,
@@ -178,7 +180,7 @@ pub(crate) fn handle_server_hello(
         server_random: sh.random,
         extended_master_secret,
         encrypt_then_mac,
-        session_id: sh.session_id,
+        session_id: sh.session_id.to_vec(),
         store_name: hello.store_name,
         ticket_expected,
         new_ticket: None,
@@ -228,14 +230,14 @@ fn check_renegotiation_info(hello: &HelloState, data: &[u8]) -> Result<(), Error
 fn check_resumption(
     cx: &mut Common,
     hello: &HelloState,
-    sh: &ServerHello,
+    sh: &ServerHelloRef<'_>,
     extended_master_secret: bool,
     encrypt_then_mac: bool,
 ) -> Result<Option<Tls12Session>, Error> {
     let Some(offered) = &hello.resuming12 else {
         return Ok(None);
     };
-    let accepted = !sh.session_id.is_empty() && sh.session_id == hello.session_id;
+    let accepted = !sh.session_id.is_empty() && sh.session_id == &hello.session_id[..];
     let mechanism = if offered.ticket().is_empty() {
         ResumptionMechanism::SessionId
     } else {
@@ -277,7 +279,7 @@ impl State for ExpectCertificate {
     fn handle(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::Certificate {
             return Err(unexpected("Certificate", &msg));
@@ -286,7 +288,7 @@ impl State for ExpectCertificate {
         if cert.chain.is_empty() {
             return Err(Error::decode("empty server Certificate"));
         }
-        self.hs.transcript.add(&msg.bytes);
+        self.hs.transcript.add(msg.bytes);
         let chain = cert.chain;
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
@@ -362,7 +364,7 @@ impl State for ExpectServerKeyExchange {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::ServerKeyExchange {
             return Err(unexpected("ServerKeyExchange", &msg));
@@ -372,7 +374,7 @@ impl State for ExpectServerKeyExchange {
         let common = &hs.config.common;
         let (kx, params, signed, group, dh_bits) = match hs.suite.kx {
             KeyExchange::Ecdhe => {
-                let (p, raw, signed) = ServerKeyExchange::decode_ecdhe(msg.body())?;
+                let (p, raw, signed) = ServerKeyExchange::decode_ecdhe_in_place(msg.body())?;
                 // A TLS 1.3-only hybrid has no TLS 1.2 definition.
                 if !common.groups.contains(&p.group)
                     || p.group == crate::enums::NamedGroup::X25519MLKEM768
@@ -385,7 +387,7 @@ impl State for ExpectServerKeyExchange {
                 (ClientKx::Ecdhe(p), raw, signed, Some(group), None)
             }
             KeyExchange::Dhe => {
-                let (p, raw, signed) = ServerKeyExchange::decode_dhe(msg.body())?;
+                let (p, raw, signed) = ServerKeyExchange::decode_dhe_in_place(msg.body())?;
                 let bits = bit_length(&p.p);
                 ClientKx::check_dhe(&p)?;
                 (ClientKx::Dhe(p), raw, signed, None, Some(bits))
@@ -399,14 +401,14 @@ impl State for ExpectServerKeyExchange {
                 "ServerKeyExchange signed with a scheme we did not offer",
             ));
         }
-        let content = tls12_ske_signed_content(&hs.client_random, &hs.server_random, &params);
+        let content = tls12_ske_signed_content(&hs.client_random, &hs.server_random, params);
         let end_entity = &next.end_entity;
         let verified = verify::verify_tls12_signature(
             &*common.provider,
             end_entity,
             signed.scheme,
             &content,
-            &signed.signature,
+            signed.signature,
         );
         let kind = hs.suite.kx;
         cx.tracer.emit(|| TraceEvent::ServerKeyExchange {
@@ -419,7 +421,7 @@ impl State for ExpectServerKeyExchange {
         });
         let proof = verified?;
         cx.negotiated.group = group;
-        hs.transcript.add(&msg.bytes);
+        hs.transcript.add(msg.bytes);
         Ok(Box::new(ExpectServerHelloDone {
             kx: Some((kx, Some(proof))),
             ..next
@@ -442,7 +444,7 @@ impl State for ExpectServerHelloDone {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         match msg.typ {
             HandshakeType::CertificateRequest if self.certificate_request.is_none() => {
@@ -459,10 +461,10 @@ impl ExpectServerHelloDone {
     fn handle_certificate_request(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let cr = CertificateRequest12::decode(msg.body())?;
-        self.hs.transcript.add(&msg.bytes);
+        self.hs.transcript.add(msg.bytes);
         cx.tracer.emit(|| TraceEvent::CertificateRequest {
             from: Side::Server,
             schemes: cr.schemes.clone(),
@@ -479,12 +481,12 @@ impl ExpectServerHelloDone {
     fn handle_server_hello_done(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         ServerHelloDone::decode(msg.body())?;
         let me = *self;
         let mut hs = me.hs;
-        hs.transcript.add(&msg.bytes);
+        hs.transcript.add(msg.bytes);
         cx.tracer
             .emit(|| TraceEvent::ServerHelloDone { from: Side::Server });
         let (kx, _signature) = me.kx.ok_or(Error::Internal("no key agreement"))?;
@@ -498,8 +500,10 @@ impl ExpectServerHelloDone {
         let provider = hs.config.common.provider.clone();
         let end_entity = &me.end_entity;
         let (ckx, pre_master_secret) = kx.finish(&*provider, end_entity)?;
-        hs.transcript.add(&ckx);
-        cx.send_handshake(&ckx)?;
+        let transcript = Some(&mut hs.transcript);
+        cx.send_handshake_with(HandshakeType::ClientKeyExchange, transcript, |out| {
+            ckx.encode_body(out)
+        })?;
         let kind = hs.suite.kx;
         cx.tracer.emit(|| TraceEvent::ClientKeyExchange {
             from: Side::Client,
@@ -532,12 +536,9 @@ fn send_finished(cx: &mut Common, hs: &mut Handshake12, session: &Session12) -> 
     session.install_encrypter(cx)?;
     let verify_data = session.verify_data(Side::Client, hs.transcript.current().as_ref());
     cx.renegotiation.record_finished(Side::Client, &verify_data);
-    let fin = Finished {
-        verify_data: verify_data.to_vec(),
-    }
-    .encode();
-    hs.transcript.add(&fin);
-    cx.send_handshake(&fin)?;
+    cx.send_handshake_with(HandshakeType::Finished, Some(&mut hs.transcript), |out| {
+        Finished::encode_verify_data(&verify_data, out)
+    })?;
     cx.tracer.emit(|| TraceEvent::Finished {
         from: Side::Client,
         verified: false,
@@ -559,9 +560,9 @@ fn send_client_certificate<'a>(
             && certificate_type(s).is_some_and(|t| request.certificate_types.contains(&t))
     });
     let chain = chosen.as_ref().map_or(&[][..], |c| &c.identity.chain[..]);
-    let bytes = Certificate12::encode_chain(chain);
-    transcript.add(&bytes);
-    cx.send_handshake(&bytes)?;
+    cx.send_handshake_with(HandshakeType::Certificate, Some(transcript), |out| {
+        Certificate12::encode_chain_body(chain, out)
+    })?;
     cx.tracer.emit(|| TraceEvent::Certificate {
         from: Side::Client,
         chain: summarize_chain(chain),
@@ -583,9 +584,8 @@ fn send_client_certificate_verify(
         .messages()
         .ok_or(Error::Internal("handshake messages were not kept"))?;
     let signature = identity.key.sign(scheme, messages)?;
-    let bytes = CertificateVerify { scheme, signature }.encode();
-    transcript.add(&bytes);
-    cx.send_handshake(&bytes)?;
+    let cv = CertificateVerify { scheme, signature };
+    cx.send_message(&cv, Some(transcript))?;
     cx.tracer.emit(|| TraceEvent::CertificateVerify {
         from: Side::Client,
         scheme,
@@ -603,7 +603,7 @@ impl State for ExpectChangeCipherSpec {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ == HandshakeType::NewSessionTicket
             && self.hs.ticket_expected
@@ -640,10 +640,10 @@ impl ExpectChangeCipherSpec {
     fn handle_new_session_ticket(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let nst = NewSessionTicket12::decode(msg.body())?;
-        self.hs.transcript.add(&msg.bytes);
+        self.hs.transcript.add(msg.bytes);
         cx.tracer.emit(|| TraceEvent::NewSessionTicket {
             from: Side::Server,
             lifetime: nst.lifetime_hint,
@@ -668,26 +668,25 @@ impl State for ExpectFinished {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::Finished {
             return Err(unexpected("Finished", &msg));
         }
-        let fin = Finished::decode(msg.body())?;
+        let verify_data = Finished::decode_verify_data(msg.body())?;
         let mut hs = self.hs;
         let expected = self
             .session
             .verify_data(Side::Server, hs.transcript.current().as_ref());
-        let verified = verify_finished(&expected, &fin.verify_data);
+        let verified = verify_finished(&expected, verify_data);
         cx.tracer.emit(|| TraceEvent::Finished {
             from: Side::Server,
             verified: verified.is_ok(),
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
-        cx.renegotiation
-            .record_finished(Side::Server, &fin.verify_data);
-        hs.transcript.add(&msg.bytes);
+        cx.renegotiation.record_finished(Side::Server, verify_data);
+        hs.transcript.add(msg.bytes);
         if hs.resumed.is_some() {
             send_finished(cx, &mut hs, &self.session)?;
         }

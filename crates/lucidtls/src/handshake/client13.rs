@@ -17,8 +17,8 @@ use crate::enums::{ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, Si
 use crate::error::Error;
 use crate::keys::tls13::{EarlySecret, HandshakeSecret, TrafficSecret};
 use crate::msgs::{
-    Certificate13, CertificateRequest13, CertificateVerify, EncryptedExtensions, Extension,
-    Finished, HandshakeBody, ServerHello,
+    Certificate13, CertificateRequest13, CertificateVerify, CertificateVerifyRef,
+    EncryptedExtensions, ExtensionRef, Finished, HandshakeBody, ServerHelloRef,
 };
 use crate::suites::{tls13_suite, Tls13Suite};
 use crate::trace::{ResumptionMechanism, Side, TraceEvent};
@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 impl ExpectServerHello {
     /// Checks shared by ServerHello and HelloRetryRequest (RFC 8446 §4.1.3–4.1.4).
-    fn check_common(&self, sh: &ServerHello) -> Result<Tls13Suite, Error> {
+    fn check_common(&self, sh: &ServerHelloRef<'_>) -> Result<Tls13Suite, Error> {
         match sh.extensions.supported_version_selected() {
             Some(ProtocolVersion::Tls13) => {}
             Some(_) => {
@@ -44,7 +44,7 @@ impl ExpectServerHello {
                 "ServerHello legacy_version is not 0x0303",
             ));
         }
-        if sh.session_id != self.hello.session_id {
+        if sh.session_id != &self.hello.session_id[..] {
             return Err(Error::IllegalParameter(
                 "ServerHello does not echo our session id",
             ));
@@ -54,7 +54,8 @@ impl ExpectServerHello {
                 "ServerHello chose a compression method",
             ));
         }
-        if !self.hello.hello.cipher_suites.contains(&sh.cipher_suite) {
+        let offered = self.hello.offered()?;
+        if !offered.offers_suite(sh.cipher_suite) {
             return Err(Error::IllegalParameter(
                 "server chose a cipher suite we did not offer",
             ));
@@ -68,22 +69,22 @@ impl ExpectServerHello {
                 ));
             }
         }
-        for e in &sh.extensions.0 {
+        for (typ, e) in sh.extensions.iter() {
             match e {
-                Extension::SupportedVersionSelected(_)
-                | Extension::KeyShareEntry(_)
-                | Extension::KeyShareRetry(_)
-                | Extension::Cookie(_) => {}
-                Extension::PreSharedKeySelected(_)
-                    if self.hello.hello.extensions.has(ExtensionType::PreSharedKey) => {}
+                ExtensionRef::SupportedVersionSelected(_)
+                | ExtensionRef::KeyShareEntry(_)
+                | ExtensionRef::KeyShareRetry(_)
+                | ExtensionRef::Cookie(_) => {}
+                ExtensionRef::PreSharedKeySelected(_)
+                    if offered.has_extension(ExtensionType::PreSharedKey) => {}
                 // RFC 8446 §4.2: never offered → unsupported_extension; a known one
                 // that a TLS 1.3 ServerHello may not carry → illegal_parameter.
-                other if !self.hello.hello.extensions.has(other.typ()) => {
-                    return Err(Error::UnsupportedExtension(other.typ().to_wire()))
+                _ if !offered.has_extension(typ) => {
+                    return Err(Error::UnsupportedExtension(typ.to_wire()))
                 }
-                other => {
+                _ => {
                     return Err(Error::ExtensionNotAllowed {
-                        typ: other.typ().to_wire(),
+                        typ: typ.to_wire(),
                         message: HandshakeType::ServerHello,
                     })
                 }
@@ -96,7 +97,7 @@ impl ExpectServerHello {
     pub(super) fn handle_hello_retry_request(
         mut self: Box<Self>,
         cx: &mut Common,
-        hrr: ServerHello,
+        hrr: ServerHelloRef<'_>,
         hrr_bytes: &[u8],
     ) -> Result<Box<dyn State>, Error> {
         if self.retried.is_some() {
@@ -106,8 +107,8 @@ impl ExpectServerHello {
             });
         }
         let suite = self.check_common(&hrr)?;
-        let cookie = hrr.extensions.cookie().cloned();
-        let group = hrr.extensions.key_share_retry().copied();
+        let cookie = hrr.extensions.cookie();
+        let group = hrr.extensions.key_share_retry();
         if cookie.is_none() && group.is_none() {
             return Err(Error::IllegalParameter(
                 "HelloRetryRequest would not change the ClientHello",
@@ -161,7 +162,7 @@ impl ExpectServerHello {
     pub(super) fn handle_server_hello(
         self: Box<Self>,
         cx: &mut Common,
-        sh: ServerHello,
+        sh: ServerHelloRef<'_>,
         sh_bytes: &[u8],
     ) -> Result<Box<dyn State>, Error> {
         let suite = self.check_common(&sh)?;
@@ -204,7 +205,7 @@ impl ExpectServerHello {
                     .ok_or(Error::IllegalParameter(
                         "server key share is for a group we did not send",
                     ))?,
-                share.share.clone(),
+                share.share,
             )),
             None => None,
         };
@@ -227,7 +228,7 @@ impl ExpectServerHello {
             from: Side::Server,
             version: ProtocolVersion::Tls13,
             random: sh.random,
-            session_id: sh.session_id.clone(),
+            session_id: sh.session_id.to_vec(),
             cipher_suite: suite.suite,
             group,
             extensions: sh.extensions.types(),
@@ -243,7 +244,7 @@ impl ExpectServerHello {
         let handshake_secret = match kx {
             Some((kx, share)) => {
                 let group = kx.group();
-                let shared = kx.complete(&share)?;
+                let shared = kx.complete(share)?;
                 cx.tracer.emit(|| TraceEvent::KeyExchange { group });
                 early.into_handshake(&shared)
             }
@@ -291,14 +292,21 @@ impl ExpectServerHello {
     fn check_psk_selected(
         &self,
         cx: &mut Common,
-        sh: &ServerHello,
+        sh: &ServerHelloRef<'_>,
         suite: Tls13Suite,
     ) -> Result<bool, Error> {
         let offered = match &self.hello.resuming13 {
-            Some(t) if self.hello.hello.extensions.has(ExtensionType::PreSharedKey) => t,
+            Some(t)
+                if self
+                    .hello
+                    .offered()?
+                    .has_extension(ExtensionType::PreSharedKey) =>
+            {
+                t
+            }
             _ => return Ok(false),
         };
-        let selected = sh.extensions.psk_selected().copied();
+        let selected = sh.extensions.psk_selected();
         cx.tracer.emit(|| TraceEvent::Resumption {
             version: ProtocolVersion::Tls13,
             mechanism: ResumptionMechanism::Psk,
@@ -349,28 +357,28 @@ impl State for ExpectEncryptedExtensions {
     fn handle(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::EncryptedExtensions {
             return Err(unexpected("EncryptedExtensions", &msg));
         }
-        let ee = EncryptedExtensions::decode(msg.body())?;
-        self.hs.transcript.add(&msg.bytes);
+        let extensions = EncryptedExtensions::decode_in_place(msg.body())?;
+        self.hs.transcript.add(msg.bytes);
         let offered = &self.hs.config.common.alpn_protocols;
-        for e in &ee.extensions.0 {
+        for (typ, e) in extensions.iter() {
             match e {
-                Extension::ServerName(None) | Extension::SupportedGroups(_) => {}
-                Extension::RecordSizeLimit(_) => {}
-                Extension::Alpn(p) => {
-                    let chosen = p.first().ok_or(Error::decode("ALPN"))?;
-                    if !offered.contains(chosen) {
+                ExtensionRef::ServerName(None) | ExtensionRef::SupportedGroups(_) => {}
+                ExtensionRef::RecordSizeLimit(_) => {}
+                ExtensionRef::Alpn(p) => {
+                    let chosen = p.iter().next().ok_or(Error::decode("ALPN"))?;
+                    if !offered.iter().any(|o| o == chosen) {
                         return Err(Error::IllegalParameter(
                             "server chose an ALPN protocol we did not offer",
                         ));
                     }
-                    cx.negotiated.alpn = Some(chosen.clone());
+                    cx.negotiated.alpn = Some(chosen.to_vec());
                 }
-                other => return Err(Error::UnsupportedExtension(other.typ().to_wire())),
+                _ => return Err(Error::UnsupportedExtension(typ.to_wire())),
             }
         }
         if let ServerName::DnsName(n) = &self.hs.server_name {
@@ -383,7 +391,7 @@ impl State for ExpectEncryptedExtensions {
             .map(|a| String::from_utf8_lossy(a).into_owned());
         cx.tracer.emit(|| TraceEvent::EncryptedExtensions {
             from: Side::Server,
-            extensions: ee.extensions.types(),
+            extensions: extensions.types(),
             alpn,
         });
         if self.hs.resumed {
@@ -411,7 +419,7 @@ impl State for ExpectCertificate {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         match msg.typ {
             HandshakeType::CertificateRequest if self.client_auth_requested.is_none() => {
@@ -428,7 +436,7 @@ impl ExpectCertificate {
     fn handle_certificate_request(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let cr = CertificateRequest13::decode(msg.body())?;
         if !cr.context.is_empty() {
@@ -436,7 +444,7 @@ impl ExpectCertificate {
                 "non-empty certificate_request_context in handshake",
             ));
         }
-        self.hs.transcript.add(&msg.bytes);
+        self.hs.transcript.add(msg.bytes);
         let schemes = cr
             .extensions
             .signature_algorithms()
@@ -461,7 +469,7 @@ impl ExpectCertificate {
     fn handle_certificate(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let cert = Certificate13::decode(msg.body())?;
         if !cert.context.is_empty() {
@@ -473,7 +481,7 @@ impl ExpectCertificate {
             // RFC 8446 §4.4.2.4: an empty server Certificate is a decode_error.
             return Err(Error::decode("empty server Certificate"));
         }
-        self.hs.transcript.add(&msg.bytes);
+        self.hs.transcript.add(msg.bytes);
         let chain = cert.into_chain();
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
@@ -511,12 +519,12 @@ impl State for ExpectCertificateVerify {
     fn handle(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::CertificateVerify {
             return Err(unexpected("CertificateVerify", &msg));
         }
-        let cv = CertificateVerify::decode(msg.body())?;
+        let cv = CertificateVerifyRef::decode(msg.body())?;
         if !self.hs.config.common.signature_schemes.contains(&cv.scheme) {
             return Err(Error::IllegalParameter(
                 "server signed with a scheme we did not offer",
@@ -528,7 +536,7 @@ impl State for ExpectCertificateVerify {
             &self.end_entity,
             cv.scheme,
             &content,
-            &cv.signature,
+            cv.signature,
         );
         cx.tracer.emit(|| TraceEvent::CertificateVerify {
             from: Side::Server,
@@ -536,7 +544,7 @@ impl State for ExpectCertificateVerify {
             verified: signature.is_ok(),
         });
         let signature = signature?;
-        self.hs.transcript.add(&msg.bytes);
+        self.hs.transcript.add(msg.bytes);
         Ok(Box::new(ExpectFinished {
             hs: self.hs,
             _server: ServerAuthenticated::Signed(self.verified, signature),
@@ -556,23 +564,23 @@ impl State for ExpectFinished {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::Finished {
             return Err(unexpected("Finished", &msg));
         }
-        let fin = Finished::decode(msg.body())?;
+        let verify_data = Finished::decode_verify_data(msg.body())?;
         let me = *self;
         let mut hs = me.hs;
         let expected = hs.server_hs.finished_verify_data(&hs.transcript.current());
-        let verified = verify_finished(expected.as_ref(), &fin.verify_data);
+        let verified = verify_finished(expected.as_ref(), verify_data);
         cx.tracer.emit(|| TraceEvent::Finished {
             from: Side::Server,
             verified: verified.is_ok(),
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
-        hs.transcript.add(&msg.bytes);
+        hs.transcript.add(msg.bytes);
 
         let provider = hs.config.common.provider.clone();
         let through_server_finished = hs.transcript.current();
@@ -658,9 +666,9 @@ fn send_client_certificate(
         s.allowed_in_tls13() && offered.contains(&s)
     });
     let chain = chosen.as_ref().map_or(&[][..], |c| &c.identity.chain[..]);
-    let bytes = Certificate13::encode_chain(&request.context, chain);
-    transcript.add(&bytes);
-    cx.send_handshake(&bytes)?;
+    cx.send_handshake_with(HandshakeType::Certificate, Some(transcript), |out| {
+        Certificate13::encode_chain_body(&request.context, chain, out)
+    })?;
     cx.tracer.emit(|| TraceEvent::Certificate {
         from: Side::Client,
         chain: summarize_chain(chain),
@@ -683,9 +691,8 @@ fn send_client_certificate_verify(
 ) -> Result<(), Error> {
     let content = verify::tls13_signed_content(false, transcript.current().as_ref());
     let signature = identity.key.sign(scheme, &content)?;
-    let bytes = CertificateVerify { scheme, signature }.encode();
-    transcript.add(&bytes);
-    cx.send_handshake(&bytes)?;
+    let cv = CertificateVerify { scheme, signature };
+    cx.send_message(&cv, Some(transcript))?;
     cx.tracer.emit(|| TraceEvent::CertificateVerify {
         from: Side::Client,
         scheme,
@@ -701,12 +708,9 @@ fn send_finished(
     client_hs: &TrafficSecret,
 ) -> Result<(), Error> {
     let verify_data = client_hs.finished_verify_data(&transcript.current());
-    let bytes = Finished {
-        verify_data: verify_data.as_ref().to_vec(),
-    }
-    .encode();
-    transcript.add(&bytes);
-    cx.send_handshake(&bytes)?;
+    cx.send_handshake_with(HandshakeType::Finished, Some(transcript), |out| {
+        Finished::encode_verify_data(verify_data.as_ref(), out)
+    })?;
     cx.tracer.emit(|| TraceEvent::Finished {
         from: Side::Client,
         verified: false,

@@ -42,11 +42,9 @@ impl ServerKx {
                     .kx_group(group)
                     .ok_or(Error::NoCommonGroup)?
                     .start()?;
-                let params = EcdheServerParams {
-                    group,
-                    public: kx.public_share().to_vec(),
-                };
-                Ok((Self::Ecdhe { kx }, Some(params.to_bytes())))
+                let mut params = Vec::new();
+                EcdheServerParams::encode_parts(group, kx.public_share(), &mut params);
+                Ok((Self::Ecdhe { kx }, Some(params)))
             }
             KeyExchange::Dhe => {
                 let group = group.unwrap_or(NamedGroup::FFDHE2048);
@@ -76,8 +74,8 @@ impl ServerKx {
         body: &[u8],
     ) -> Result<Secret, Error> {
         match self {
-            Self::Ecdhe { kx } => kx.complete(&ClientKeyExchangeEcdhe::decode(body)?.public),
-            Self::Dhe { kx } => kx.complete(&ClientKeyExchangeDhe::decode(body)?.yc),
+            Self::Ecdhe { kx } => kx.complete(ClientKeyExchangeEcdhe::decode_public(body)?),
+            Self::Dhe { kx } => kx.complete(ClientKeyExchangeDhe::decode_yc(body)?),
             Self::Rsa => {
                 let ckx = ClientKeyExchangeRsa::decode(body)?;
                 let transport = key
@@ -123,12 +121,12 @@ impl ClientKx {
     }
 
     /// Step: ClientKeyExchange — our share, or the encrypted pre-master secret.
-    /// Returns the encoded message and the pre-master secret.
+    /// Returns the message and the pre-master secret.
     pub fn finish(
         self,
         provider: &dyn CryptoProvider,
         server_cert: &CertificateDer<'_>,
-    ) -> Result<(Vec<u8>, Secret), Error> {
+    ) -> Result<(ClientKxMessage, Secret), Error> {
         match self {
             Self::Ecdhe(params) => {
                 let group = provider
@@ -137,14 +135,17 @@ impl ClientKx {
                 let kx = group.start()?;
                 let public = kx.public_share().to_vec();
                 let pms = kx.complete(&params.public)?;
-                Ok((ClientKeyExchangeEcdhe { public }.encode(), pms))
+                Ok((
+                    ClientKxMessage::Ecdhe(ClientKeyExchangeEcdhe { public }),
+                    pms,
+                ))
             }
             Self::Dhe(params) => {
                 let ffdhe = provider
                     .ffdhe()
                     .ok_or(Error::Internal("provider lacks FFDHE"))?;
                 let (yc, pms) = ffdhe.respond_explicit(&params.p, &params.g, &params.ys)?;
-                Ok((ClientKeyExchangeDhe { yc }.encode(), pms))
+                Ok((ClientKxMessage::Dhe(ClientKeyExchangeDhe { yc }), pms))
             }
             Self::Rsa => {
                 // The pre-master secret carries the version we offered (RFC 5246 §7.4.7.1).
@@ -154,10 +155,28 @@ impl ClientKx {
                 let spki = verify::subject_public_key_info(server_cert)?;
                 let encrypted_pms = provider.rsa_encrypt_pkcs1(&spki, &pms)?;
                 Ok((
-                    ClientKeyExchangeRsa { encrypted_pms }.encode(),
+                    ClientKxMessage::Rsa(ClientKeyExchangeRsa { encrypted_pms }),
                     Secret::new(pms),
                 ))
             }
+        }
+    }
+}
+
+/// The client's ClientKeyExchange, of the kind the key agreement needs.
+pub(crate) enum ClientKxMessage {
+    Ecdhe(ClientKeyExchangeEcdhe),
+    Dhe(ClientKeyExchangeDhe),
+    Rsa(ClientKeyExchangeRsa),
+}
+
+impl ClientKxMessage {
+    /// Encodes the body (no header).
+    pub fn encode_body(&self, out: &mut Vec<u8>) {
+        match self {
+            Self::Ecdhe(m) => m.encode_body(out),
+            Self::Dhe(m) => m.encode_body(out),
+            Self::Rsa(m) => m.encode_body(out),
         }
     }
 }

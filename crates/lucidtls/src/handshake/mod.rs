@@ -21,16 +21,18 @@ pub(crate) mod transcript;
 use crate::conn::Common;
 use crate::enums::HandshakeType;
 use crate::error::Error;
+use crate::msgs::HandshakeBody;
 
-/// A whole handshake message as it arrived: type plus encoding (header included).
-pub(crate) struct HandshakeMessage {
+/// A whole handshake message as it arrived: type plus encoding (header included),
+/// lent from the record it came in (or from the joiner, when it came in pieces).
+pub(crate) struct HandshakeMessage<'a> {
     pub typ: HandshakeType,
-    pub bytes: Vec<u8>,
+    pub bytes: &'a [u8],
 }
 
-impl HandshakeMessage {
+impl<'a> HandshakeMessage<'a> {
     /// The body (after the 4-byte header).
-    pub fn body(&self) -> &[u8] {
+    pub fn body(&self) -> &'a [u8] {
         self.bytes.get(4..).unwrap_or(&[])
     }
 }
@@ -41,7 +43,7 @@ pub(crate) trait State: Send + Sync {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error>;
 
     /// A TLS 1.2 ChangeCipherSpec arrived (TLS 1.3 ones are dropped before reaching here).
@@ -64,11 +66,17 @@ pub(crate) trait State: Send + Sync {
 }
 
 /// The error for a message that is not the one a state waits for.
-pub(crate) fn unexpected(expected: &'static str, msg: &HandshakeMessage) -> Error {
+pub(crate) fn unexpected(expected: &'static str, msg: &HandshakeMessage<'_>) -> Error {
     Error::UnexpectedMessage {
         expected,
         got: msg.typ.to_string(),
     }
+}
+
+/// Decodes a whole message we sent, for a trace (built only when observed), which
+/// describes what went out.
+pub(crate) fn decode_sent<M: HandshakeBody>(message: &[u8]) -> Option<M> {
+    M::decode(message.get(4..)?).ok()
 }
 
 /// Compares two byte strings in constant time (Finished values).

@@ -13,7 +13,7 @@ use super::kx12::ServerKx;
 use super::tls12::Session12;
 use super::traffic12::{Binding, RenegotiationState, Traffic12};
 use super::transcript::Transcript;
-use super::{constant_time_eq, unexpected, verify_finished, HandshakeMessage, State};
+use super::{constant_time_eq, decode_sent, unexpected, verify_finished, HandshakeMessage, State};
 use crate::config::ServerConfig;
 use crate::conn::Common;
 use crate::enums::{
@@ -23,9 +23,9 @@ use crate::error::Error;
 use crate::msgs::certificate_request12::{ECDSA_SIGN, RSA_SIGN};
 use crate::msgs::server_hello::DOWNGRADE_TLS12;
 use crate::msgs::{
-    tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerify, ClientHello,
-    Extension, Extensions, Finished, HandshakeBody, NewSessionTicket12, ServerHello,
-    ServerHelloDone, ServerKeyExchange,
+    tls12_ske_signed_content, Certificate12, CertificateRequest12, CertificateVerifyRef,
+    ClientHelloRef, Finished, HandshakeBody, NewSessionTicket12, ServerHello, ServerHelloDone,
+    ServerKeyExchange,
 };
 use crate::session::server::{cache_key, ServerSession, CACHE_SESSION_ID};
 use crate::suites::{tls12_suite, Authentication, Bulk, KeyExchange, Policy, Tls12Suite};
@@ -67,7 +67,7 @@ fn key_authentication(schemes: &[SignatureScheme]) -> Authentication {
 pub(crate) fn handle_client_hello(
     cx: &mut Common,
     config: Arc<ServerConfig>,
-    ch: ClientHello,
+    ch: ClientHelloRef<'_>,
     ch_bytes: &[u8],
 ) -> Result<Box<dyn State>, Error> {
     // RFC 7507: a fallback retry while we could have done better means an attacker
@@ -96,8 +96,8 @@ pub(crate) fn handle_client_hello(
         return resume_session(cx, config, ch, ch_bytes, session);
     }
     cx.allow_tls12_records();
-    if let Some(name) = ch.extensions.server_name().cloned().flatten() {
-        cx.negotiated.server_name = Some(name);
+    if let Some(name) = ch.extensions.server_name() {
+        cx.negotiated.server_name = Some(name.to_string());
     }
     full_handshake(cx, config, ch, ch_bytes, None)
 }
@@ -111,7 +111,7 @@ pub(crate) fn handle_client_hello(
 pub(crate) fn handle_renegotiation_client_hello(
     cx: &mut Common,
     config: Arc<ServerConfig>,
-    ch: ClientHello,
+    ch: ClientHelloRef<'_>,
     ch_bytes: &[u8],
     initiator: Side,
 ) -> Result<Box<dyn State>, Error> {
@@ -120,15 +120,15 @@ pub(crate) fn handle_renegotiation_client_hello(
         versions: ch
             .extensions
             .supported_versions_offer()
-            .cloned()
+            .map(|v| v.to_vec())
             .unwrap_or_else(|| vec![ProtocolVersion::from_wire(ch.legacy_version)]),
         random: ch.random,
-        session_id: ch.session_id.clone(),
-        cipher_suites: ch.cipher_suites.clone(),
+        session_id: ch.session_id.to_vec(),
+        cipher_suites: ch.cipher_suites.to_vec(),
         extensions: ch.extensions.types(),
-        server_name: ch.extensions.server_name().cloned().flatten(),
+        server_name: ch.extensions.server_name().map(str::to_string),
         key_shares: Vec::new(),
-        compression_methods: ch.compression_methods.clone(),
+        compression_methods: ch.compression_methods.to_vec(),
     });
     if ch
         .cipher_suites
@@ -162,8 +162,8 @@ pub(crate) fn handle_renegotiation_client_hello(
     if !ch.compression_methods.contains(&0) {
         return Err(Error::CompressionRefused);
     }
-    let name = ch.extensions.server_name().cloned().flatten();
-    if name.is_some() && name != cx.negotiated.server_name {
+    let name = ch.extensions.server_name();
+    if name.is_some() && name != cx.negotiated.server_name.as_deref() {
         return Err(Error::IllegalParameter(
             "server name changed on renegotiation",
         ));
@@ -181,7 +181,7 @@ pub(crate) fn handle_renegotiation_client_hello(
 fn full_handshake(
     cx: &mut Common,
     config: Arc<ServerConfig>,
-    ch: ClientHello,
+    ch: ClientHelloRef<'_>,
     ch_bytes: &[u8],
     renegotiation: Option<Binding>,
 ) -> Result<Box<dyn State>, Error> {
@@ -229,12 +229,13 @@ fn full_handshake(
 /// a suite the client still offers and we still enable, the extended master secret
 /// then and now (RFC 7627 §5.3), the same Encrypt-then-MAC choice, and a client
 /// identity when we require one. Anything else: a full handshake, silently.
-fn find_session(cx: &mut Common, config: &ServerConfig, ch: &ClientHello) -> Option<ServerSession> {
+fn find_session(
+    cx: &mut Common,
+    config: &ServerConfig,
+    ch: &ClientHelloRef<'_>,
+) -> Option<ServerSession> {
     let now = (config.common.time)();
-    let offered_ticket = match ch.extensions.get(ExtensionType::SessionTicket) {
-        Some(Extension::SessionTicket(t)) if !t.is_empty() => Some(t),
-        _ => None,
-    };
+    let offered_ticket = ch.extensions.session_ticket().filter(|t| !t.is_empty());
     let (mechanism, found) = if let Some(ticket) = offered_ticket {
         let found = match &config.ticketer {
             None => Err("tickets are disabled"),
@@ -247,7 +248,7 @@ fn find_session(cx: &mut Common, config: &ServerConfig, ch: &ClientHello) -> Opt
     } else if !ch.session_id.is_empty() {
         let cache = config.session_cache.as_ref()?;
         let session = cache
-            .get(&cache_key(CACHE_SESSION_ID, &ch.session_id), now)
+            .get(&cache_key(CACHE_SESSION_ID, ch.session_id), now)
             .and_then(|plain| ServerSession::from_bytes(plain.expose()).ok());
         // A TLS 1.3-capable client sends a random id with every hello: only an id we
         // know (and that has not expired) counts as an offer.
@@ -268,7 +269,7 @@ fn find_session(cx: &mut Common, config: &ServerConfig, ch: &ClientHello) -> Opt
 /// Whether `session` may be resumed with this ClientHello; why not, if not.
 fn resumable(
     config: &ServerConfig,
-    ch: &ClientHello,
+    ch: &ClientHelloRef<'_>,
     session: &ServerSession,
     now: u64,
 ) -> Result<(), &'static str> {
@@ -278,7 +279,7 @@ fn resumable(
     if session.is_expired(now) {
         return Err("the session has expired");
     }
-    if session.server_name != ch.extensions.server_name().cloned().flatten() {
+    if session.server_name.as_deref() != ch.extensions.server_name() {
         return Err("the session was for another server name");
     }
     // RFC 5246 §7.4.1.2: the client must offer the session's suite again.
@@ -307,7 +308,7 @@ fn resumable(
 fn resume_session(
     cx: &mut Common,
     config: Arc<ServerConfig>,
-    ch: ClientHello,
+    ch: ClientHelloRef<'_>,
     ch_bytes: &[u8],
     session: ServerSession,
 ) -> Result<Box<dyn State>, Error> {
@@ -319,13 +320,13 @@ fn resume_session(
         alpn: choose_alpn(&config, &ch)?,
         extended_master_secret: true,
         encrypt_then_mac: session.encrypt_then_mac,
-        session_id: ch.session_id.clone(),
+        session_id: ch.session_id.to_vec(),
         issue_ticket: config.ticketer.is_some() && ch.extensions.has(ExtensionType::SessionTicket),
         resumed: true,
     };
     cx.allow_tls12_records();
-    if let Some(name) = ch.extensions.server_name().cloned().flatten() {
-        cx.negotiated.server_name = Some(name);
+    if let Some(name) = ch.extensions.server_name() {
+        cx.negotiated.server_name = Some(name.to_string());
     }
     let mut transcript = Transcript::new(config.common.provider.hash(suite.prf));
     transcript.add(ch_bytes);
@@ -361,14 +362,14 @@ fn resume_session(
 }
 
 /// ALPN (RFC 7301 §3.2): our first protocol the client offers; no overlap is fatal.
-fn choose_alpn(config: &ServerConfig, ch: &ClientHello) -> Result<Option<Vec<u8>>, Error> {
+fn choose_alpn(config: &ServerConfig, ch: &ClientHelloRef<'_>) -> Result<Option<Vec<u8>>, Error> {
     let common = &config.common;
     Ok(match ch.extensions.alpn() {
         Some(theirs) if !common.alpn_protocols.is_empty() => Some(
             common
                 .alpn_protocols
                 .iter()
-                .find(|p| theirs.contains(p))
+                .find(|p| theirs.contains(&p.as_slice()))
                 .cloned()
                 .ok_or(Error::NoApplicationProtocol)?,
         ),
@@ -378,7 +379,11 @@ fn choose_alpn(config: &ServerConfig, ch: &ClientHello) -> Result<Option<Vec<u8>
 
 /// The suite, group, signature scheme and extensions for this client. Renegotiating,
 /// ALPN is left as the first handshake chose it (OpenSSL does the same).
-fn choose(config: &ServerConfig, ch: &ClientHello, renegotiating: bool) -> Result<Choices, Error> {
+fn choose(
+    config: &ServerConfig,
+    ch: &ClientHelloRef<'_>,
+    renegotiating: bool,
+) -> Result<Choices, Error> {
     let common = &config.common;
     let our_schemes = config.certified_key.key.schemes();
     let auth = key_authentication(our_schemes);
@@ -401,7 +406,7 @@ fn choose(config: &ServerConfig, ch: &ClientHello, renegotiating: bool) -> Resul
     ];
     let is_ffdhe = |g: &NamedGroup| (0x0100..0x0200).contains(&g.to_wire());
     let ffdhe_group = match client_groups {
-        Some(theirs) if theirs.iter().any(is_ffdhe) => {
+        Some(theirs) if theirs.iter().any(|g| is_ffdhe(&g)) => {
             OURS.into_iter().find(|g| theirs.contains(g))
         }
         _ => Some(NamedGroup::FFDHE2048),
@@ -411,15 +416,15 @@ fn choose(config: &ServerConfig, ch: &ClientHello, renegotiating: bool) -> Resul
         SignatureScheme::RSA_PKCS1_SHA1,
         SignatureScheme::ECDSA_SHA1_Legacy,
     ];
-    let client_schemes: &[SignatureScheme] = match ch.extensions.signature_algorithms() {
-        Some(s) => s,
-        None if common.policy >= Policy::Legacy => &default_schemes,
-        None => &[],
+    let client_schemes = ch.extensions.signature_algorithms();
+    let client_offers = |s: &SignatureScheme| match client_schemes {
+        Some(theirs) => theirs.contains(s),
+        None => common.policy >= Policy::Legacy && default_schemes.contains(s),
     };
     let scheme = our_schemes
         .iter()
         .copied()
-        .find(|s| client_schemes.contains(s) && common.signature_schemes.contains(s));
+        .find(|s| client_offers(s) && common.signature_schemes.contains(s));
 
     let usable = |s: &Tls12Suite| -> bool {
         let kx_ok = match s.kx {
@@ -437,7 +442,7 @@ fn choose(config: &ServerConfig, ch: &ClientHello, renegotiating: bool) -> Resul
     } else {
         ch.cipher_suites
             .iter()
-            .filter_map(|s| tls12_suite(*s))
+            .filter_map(tls12_suite)
             .find(|s| common.cipher_suites.contains(&s.suite) && usable(s))
     };
     let suite = suite.ok_or(Error::NoCommonCipherSuite)?;
@@ -502,9 +507,8 @@ struct Flight {
 }
 
 impl Flight {
-    fn send(&mut self, cx: &mut Common, bytes: &[u8]) -> Result<(), Error> {
-        self.transcript.add(bytes);
-        cx.send_handshake(bytes)
+    fn send(&mut self, cx: &mut Common, msg: &impl HandshakeBody) -> Result<(), Error> {
+        cx.send_message(msg, Some(&mut self.transcript))
     }
 
     /// Step 2: ServerHello — the chosen suite, our random (with the downgrade
@@ -512,7 +516,7 @@ impl Flight {
     fn send_server_hello(
         &mut self,
         cx: &mut Common,
-        ch: &ClientHello,
+        ch: &ClientHelloRef<'_>,
         c: &Choices,
     ) -> Result<(), Error> {
         let provider = &self.config.common.provider;
@@ -522,42 +526,49 @@ impl Flight {
         if self.config.common.supports(ProtocolVersion::Tls13) && !self.renegotiating {
             self.server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
         }
-        let mut ext = Extensions::default();
-        if let Some(ri) = &self.renegotiation_info {
-            ext.push(Extension::RenegotiationInfo(ri.clone()));
-        }
-        if c.extended_master_secret {
-            ext.push(Extension::ExtendedMasterSecret);
-        }
-        if c.encrypt_then_mac {
-            ext.push(Extension::EncryptThenMac);
-        }
-        if c.suite.kx == KeyExchange::Ecdhe
+        let ec_point_formats = c.suite.kx == KeyExchange::Ecdhe
             && ch.extensions.has(ExtensionType::EcPointFormats)
-            && !c.resumed
-        {
-            ext.push(Extension::EcPointFormats(vec![0]));
-        }
+            && !c.resumed;
         // RFC 6066 §3: no server_name acknowledgement when resuming.
-        if ch.extensions.server_name().is_some_and(|n| n.is_some()) && !c.resumed {
-            ext.push(Extension::ServerName(None));
-        }
-        if let Some(p) = &c.alpn {
-            ext.push(Extension::Alpn(vec![p.clone()]));
-        }
-        if c.issue_ticket {
-            ext.push(Extension::SessionTicket(Vec::new()));
-        }
-        let sh = ServerHello {
-            legacy_version: ProtocolVersion::Tls12.to_wire(),
-            random: self.server_random,
-            session_id: c.session_id.clone(),
-            cipher_suite: c.suite.suite,
-            compression_method: 0,
-            extensions: ext,
-        };
-        let bytes = sh.encode();
-        self.send(cx, &bytes)?;
+        let server_name_ack = ch.extensions.server_name().is_some() && !c.resumed;
+        let random = self.server_random;
+        let renegotiation_info = self.renegotiation_info.as_deref();
+        cx.send_handshake_with(
+            HandshakeType::ServerHello,
+            Some(&mut self.transcript),
+            |out| {
+                let mut ext = ServerHello::body_writer(
+                    out,
+                    ProtocolVersion::Tls12.to_wire(),
+                    &random,
+                    &c.session_id,
+                    c.suite.suite,
+                    0,
+                );
+                if let Some(ri) = renegotiation_info {
+                    ext.renegotiation_info(ri);
+                }
+                if c.extended_master_secret {
+                    ext.extended_master_secret();
+                }
+                if c.encrypt_then_mac {
+                    ext.encrypt_then_mac();
+                }
+                if ec_point_formats {
+                    ext.ec_point_formats(&[0]);
+                }
+                if server_name_ack {
+                    ext.server_name_ack();
+                }
+                if let Some(p) = &c.alpn {
+                    ext.alpn(std::iter::once(p.as_slice()));
+                }
+                if c.issue_ticket {
+                    ext.session_ticket(&[]);
+                }
+                ext.finish();
+            },
+        )?;
         cx.negotiated.version = Some(ProtocolVersion::Tls12);
         cx.negotiated.cipher_suite = Some(c.suite.suite);
         cx.negotiated.group = c.group;
@@ -567,12 +578,14 @@ impl Flight {
         cx.tracer.emit(|| TraceEvent::ServerHello {
             from: Side::Server,
             version: ProtocolVersion::Tls12,
-            random: sh.random,
-            session_id: sh.session_id.clone(),
+            random,
+            session_id: c.session_id.clone(),
             cipher_suite: c.suite.suite,
             group: c.group,
-            extensions: sh.extensions.types(),
-            compression_method: sh.compression_method,
+            extensions: decode_sent::<ServerHello>(cx.last_sent_message())
+                .map(|sh| sh.extensions.types())
+                .unwrap_or_default(),
+            compression_method: 0,
         });
         Ok(())
     }
@@ -583,7 +596,11 @@ impl Flight {
         // while `self` records the message.
         let config = self.config.clone();
         let chain = &config.certified_key.chain;
-        self.send(cx, &Certificate12::encode_chain(chain))?;
+        cx.send_handshake_with(
+            HandshakeType::Certificate,
+            Some(&mut self.transcript),
+            |out| Certificate12::encode_chain_body(chain, out),
+        )?;
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
             chain: super::client::summarize_chain(chain),
@@ -616,7 +633,11 @@ impl Flight {
             scheme,
             signature,
         };
-        self.send(cx, &ske.encode())?;
+        cx.send_handshake_with(
+            HandshakeType::ServerKeyExchange,
+            Some(&mut self.transcript),
+            |out| ske.encode_body(out),
+        )?;
         let dh_bits = match c.suite.kx {
             KeyExchange::Dhe => Some(match c.group {
                 Some(NamedGroup::FFDHE3072) => 3072,
@@ -650,7 +671,7 @@ impl Flight {
             schemes: schemes.clone(),
             authorities: acceptable_authorities(&self.config),
         };
-        self.send(cx, &request.encode())?;
+        self.send(cx, &request)?;
         cx.negotiated.client_auth_requested = true;
         cx.tracer.emit(|| TraceEvent::CertificateRequest {
             from: Side::Server,
@@ -663,7 +684,7 @@ impl Flight {
 
     /// Step 5: ServerHelloDone — the client's turn.
     fn send_server_hello_done(&mut self, cx: &mut Common) -> Result<(), Error> {
-        self.send(cx, &ServerHelloDone.encode())?;
+        self.send(cx, &ServerHelloDone)?;
         cx.tracer
             .emit(|| TraceEvent::ServerHelloDone { from: Side::Server });
         Ok(())
@@ -697,8 +718,7 @@ impl Flight {
             &NewSessionTicket12 {
                 lifetime_hint,
                 ticket,
-            }
-            .encode(),
+            },
         )?;
         cx.tracer.emit(|| TraceEvent::NewSessionTicket {
             from: Side::Server,
@@ -716,13 +736,9 @@ impl Flight {
         session.install_encrypter(cx)?;
         let verify_data = session.verify_data(Side::Server, self.transcript.current().as_ref());
         cx.renegotiation.record_finished(Side::Server, &verify_data);
-        self.send(
-            cx,
-            &Finished {
-                verify_data: verify_data.to_vec(),
-            }
-            .encode(),
-        )?;
+        cx.send_handshake_with(HandshakeType::Finished, Some(&mut self.transcript), |out| {
+            Finished::encode_verify_data(&verify_data, out)
+        })?;
         cx.tracer.emit(|| TraceEvent::Finished {
             from: Side::Server,
             verified: false,
@@ -742,7 +758,7 @@ impl State for ExpectClientCertificate {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::Certificate {
             return Err(unexpected("Certificate", &msg));
@@ -755,11 +771,11 @@ impl ExpectClientCertificate {
     fn handle_client_certificate(
         self,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let cert = Certificate12::decode(msg.body())?;
         let mut next = self.next;
-        next.flight.transcript.add(&msg.bytes);
+        next.flight.transcript.add(msg.bytes);
         let config = next.flight.config.clone();
         next.client_chain =
             handle_client_certificate(cx, &config, ProtocolVersion::Tls12, cert.chain)?;
@@ -785,7 +801,7 @@ impl State for ExpectClientKeyExchange {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::ClientKeyExchange {
             return Err(unexpected("ClientKeyExchange", &msg));
@@ -799,7 +815,7 @@ impl State for ExpectClientKeyExchange {
             me.client_version,
             msg.body(),
         )?;
-        flight.transcript.add(&msg.bytes);
+        flight.transcript.add(msg.bytes);
         let kind = me.choices.suite.kx;
         cx.tracer.emit(|| TraceEvent::ClientKeyExchange {
             from: Side::Client,
@@ -848,7 +864,7 @@ impl State for ExpectClientCertificateVerify {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::CertificateVerify {
             return Err(unexpected("CertificateVerify", &msg));
@@ -861,9 +877,9 @@ impl ExpectClientCertificateVerify {
     fn handle_client_certificate_verify(
         self,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
-        let cv = CertificateVerify::decode(msg.body())?;
+        let cv = CertificateVerifyRef::decode(msg.body())?;
         let mut flight = self.flight;
         let config = flight.config.clone();
         let messages = flight
@@ -876,10 +892,10 @@ impl ExpectClientCertificateVerify {
             ProtocolVersion::Tls12,
             cv.scheme,
             messages,
-            &cv.signature,
+            cv.signature,
         )?;
         flight.transcript.drop_messages();
-        flight.transcript.add(&msg.bytes);
+        flight.transcript.add(msg.bytes);
         Ok(Box::new(ExpectChangeCipherSpec {
             flight,
             session: self.session,
@@ -900,7 +916,7 @@ impl State for ExpectChangeCipherSpec {
     fn handle(
         self: Box<Self>,
         _cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         Err(unexpected("ChangeCipherSpec", &msg))
     }
@@ -934,39 +950,41 @@ impl State for ExpectFinished {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::Finished {
             return Err(unexpected("Finished", &msg));
         }
-        let fin = Finished::decode(msg.body())?;
+        let verify_data = Finished::decode_verify_data(msg.body())?;
         let mut flight = self.flight;
         let expected = self
             .session
             .verify_data(Side::Client, flight.transcript.current().as_ref());
-        let verified = verify_finished(&expected, &fin.verify_data);
+        let verified = verify_finished(&expected, verify_data);
         cx.tracer.emit(|| TraceEvent::Finished {
             from: Side::Client,
             verified: verified.is_ok(),
         });
         let _proof = verified?;
         cx.peer_finished_seen = true;
-        cx.renegotiation
-            .record_finished(Side::Client, &fin.verify_data);
+        cx.renegotiation.record_finished(Side::Client, verify_data);
         if flight.renegotiating {
             // Who the client is now is what this handshake proved, nothing older.
             cx.negotiated.peer_certificates.clear();
             cx.negotiated.client_identity_verified = false;
         }
         self.identity.publish(&mut cx.negotiated);
-        flight.transcript.add(&msg.bytes);
+        flight.transcript.add(msg.bytes);
 
         if !self.choices.resumed {
-            let state = session_state(cx, &flight.config, &self.session, self.choices.issue_ticket);
+            // The session is kept in a ticket, or in the cache under its id; with
+            // neither, there is nothing to keep.
             if self.choices.issue_ticket {
+                let state = session_state(cx, &flight.config, &self.session, true);
                 flight.send_new_session_ticket(cx, &state)?;
             } else if let Some(cache) = flight.config.session_cache.as_ref() {
                 if !self.choices.session_id.is_empty() {
+                    let state = session_state(cx, &flight.config, &self.session, false);
                     let now = (flight.config.common.time)();
                     let key = cache_key(CACHE_SESSION_ID, &self.choices.session_id);
                     cache.insert(key, state.to_bytes(), now);

@@ -1,6 +1,6 @@
 //! The TLS 1.3 server, in the order of the steps (RFC 8446 §2):
 //! ClientHello → (HelloRetryRequest → ClientHello) → ServerHello, EncryptedExtensions,
-//! CertificateRequest?, Certificate, CertificateVerify, Finished → the client's
+//! CertificateRequest?, Certificate, CertificateVerify, CertificateVerifyRef, Finished → the client's
 //! Certificate and CertificateVerify (when asked) → the client's Finished.
 
 use super::client_auth::{
@@ -9,7 +9,7 @@ use super::client_auth::{
 use super::tls13::{install_decrypter, install_encrypter};
 use super::traffic13::Traffic13;
 use super::transcript::Transcript;
-use super::{unexpected, verify_finished, HandshakeMessage, State};
+use super::{decode_sent, unexpected, verify_finished, HandshakeMessage, State};
 use crate::config::ServerConfig;
 use crate::conn::Common;
 use crate::crypto::Secret;
@@ -22,9 +22,10 @@ use crate::keys::tls13::{
     resumption_psk, EarlySecret, HandshakeSecret, MasterSecret, TrafficSecret,
 };
 use crate::msgs::{
-    Certificate13, CertificateRequest13, CertificateVerify, ClientHello, EncryptedExtensions,
-    Extension, Extensions, Finished, HandshakeBody, KeyShareEntry, NewSessionTicket13, PskIdentity,
-    ServerHello, HELLO_RETRY_REQUEST_RANDOM,
+    Certificate13, CertificateRequest13, CertificateVerify, CertificateVerifyRef, ClientHello,
+    ClientHelloRef, EncryptedExtensions, Extension, Extensions, ExtensionsWriter, Finished,
+    HandshakeBody, KeyShareRef, NewSessionTicket13, PskIdentityRef, ServerHello, WireList,
+    HELLO_RETRY_REQUEST_RANDOM,
 };
 use crate::session::server::{cache_key, ServerSession, CACHE_USED_TICKET};
 use crate::session::Ticketer;
@@ -86,32 +87,32 @@ impl State for ExpectClientHello {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::ClientHello {
             return Err(unexpected("ClientHello", &msg));
         }
-        let ch = ClientHello::decode(msg.body())?;
+        let ch = ClientHelloRef::decode(msg.body())?;
         cx.client_random = ch.random;
         cx.tracer.emit(|| TraceEvent::ClientHello {
             from: Side::Client,
             versions: match ch.extensions.supported_versions_offer() {
-                Some(versions) if !versions.is_empty() => versions.clone(),
+                Some(versions) if !versions.is_empty() => versions.to_vec(),
                 _ => vec![ProtocolVersion::from_wire(ch.legacy_version)],
             },
             random: ch.random,
-            session_id: ch.session_id.clone(),
-            cipher_suites: ch.cipher_suites.clone(),
+            session_id: ch.session_id.to_vec(),
+            cipher_suites: ch.cipher_suites.to_vec(),
             extensions: ch.extensions.types(),
-            server_name: ch.extensions.server_name().cloned().flatten(),
+            server_name: ch.extensions.server_name().map(str::to_string),
             key_shares: ch
                 .extensions
                 .key_share_offer()
                 .map(|k| k.iter().map(|e| e.group).collect())
                 .unwrap_or_default(),
-            compression_methods: ch.compression_methods.clone(),
+            compression_methods: ch.compression_methods.to_vec(),
         });
-        (*self).handle_client_hello(cx, ch, &msg.bytes)
+        (*self).handle_client_hello(cx, ch, msg.bytes)
     }
 }
 
@@ -119,7 +120,7 @@ impl ExpectClientHello {
     fn handle_client_hello(
         self,
         cx: &mut Common,
-        ch: ClientHello,
+        ch: ClientHelloRef<'_>,
         ch_bytes: &[u8],
     ) -> Result<Box<dyn State>, Error> {
         let version = choose_version(&self.config.common, &ch)?;
@@ -138,7 +139,7 @@ impl ExpectClientHello {
             ));
         }
         if let Some(retry) = &self.retry {
-            check_second_hello(&retry.first_hello, &ch)?;
+            check_second_hello(&retry.first_hello, &ch.to_owned())?;
         }
         let choices = self.choose(&ch)?;
         let offered_shares = ch
@@ -152,8 +153,7 @@ impl ExpectClientHello {
         let share = common
             .groups
             .iter()
-            .find_map(|g| offered_shares.iter().find(|s| s.group == *g))
-            .cloned();
+            .find_map(|g| offered_shares.iter().find(|s| s.group == *g));
         let share = match (share, &self.retry) {
             (Some(s), Some(r)) if s.group == r.group => s,
             (_, Some(_)) => {
@@ -164,8 +164,8 @@ impl ExpectClientHello {
             (Some(s), None) => s,
             (None, None) => return self.send_hello_retry_request(cx, ch, ch_bytes, choices.suite),
         };
-        if let Some(name) = ch.extensions.server_name().cloned().flatten() {
-            cx.negotiated.server_name = Some(name);
+        if let Some(name) = ch.extensions.server_name() {
+            cx.negotiated.server_name = Some(name.to_string());
         }
         let hash = common.provider.hash(choices.suite.hash);
         let mut transcript = match self.retry {
@@ -176,15 +176,15 @@ impl ExpectClientHello {
             handle_pre_shared_key(cx, &self.config, &ch, ch_bytes, &transcript, choices.suite)?;
         transcript.add(ch_bytes);
         let config = self.config.clone();
-        send_server_hello(cx, config, ch, share, choices, transcript, psk)
+        send_server_hello(cx, config, &ch, share, choices, transcript, psk)
     }
 
     /// Version and compression checks (RFC 8446 §4.1.2, §4.2.1).
-    fn choose(&self, ch: &ClientHello) -> Result<Choices, Error> {
+    fn choose(&self, ch: &ClientHelloRef<'_>) -> Result<Choices, Error> {
         let common = &self.config.common;
         let suite = choose_suite(
             &common.cipher_suites,
-            &ch.cipher_suites,
+            ch.cipher_suites,
             self.config.prefer_server_order,
         )
         .ok_or(Error::NoCommonCipherSuite)?;
@@ -217,7 +217,7 @@ impl ExpectClientHello {
                 common
                     .alpn_protocols
                     .iter()
-                    .find(|p| theirs.contains(p))
+                    .find(|p| theirs.contains(&p.as_slice()))
                     .cloned()
                     .ok_or(Error::NoApplicationProtocol)?,
             ),
@@ -234,7 +234,7 @@ impl ExpectClientHello {
     fn send_hello_retry_request(
         self,
         cx: &mut Common,
-        ch: ClientHello,
+        ch: ClientHelloRef<'_>,
         ch_bytes: &[u8],
         suite: Tls13Suite,
     ) -> Result<Box<dyn State>, Error> {
@@ -253,7 +253,7 @@ impl ExpectClientHello {
         let hrr = ServerHello {
             legacy_version: ProtocolVersion::Tls12.to_wire(),
             random: HELLO_RETRY_REQUEST_RANDOM,
-            session_id: ch.session_id.clone(),
+            session_id: ch.session_id.to_vec(),
             cipher_suite: suite.suite,
             compression_method: 0,
             extensions: Extensions(vec![
@@ -263,9 +263,7 @@ impl ExpectClientHello {
         };
         let hash = self.config.common.provider.hash(suite.hash);
         let mut transcript = Transcript::new_after_retry(hash, ch_bytes);
-        let bytes = hrr.encode();
-        transcript.add(&bytes);
-        cx.send_handshake(&bytes)?;
+        cx.send_message(&hrr, Some(&mut transcript))?;
         cx.tracer.emit(|| TraceEvent::HelloRetryRequest {
             from: Side::Server,
             group,
@@ -280,7 +278,7 @@ impl ExpectClientHello {
                 transcript,
                 suite,
                 group,
-                first_hello: ch,
+                first_hello: ch.to_owned(),
             }),
         }))
     }
@@ -296,7 +294,7 @@ impl ExpectClientHello {
 fn handle_pre_shared_key(
     cx: &mut Common,
     config: &ServerConfig,
-    ch: &ClientHello,
+    ch: &ClientHelloRef<'_>,
     ch_bytes: &[u8],
     transcript: &Transcript,
     suite: Tls13Suite,
@@ -332,7 +330,7 @@ fn handle_pre_shared_key(
     let now = (config.common.time)();
     let mut reason = "no ticket of ours";
     for (index, identity) in offer.identities.iter().enumerate().take(MAX_PSK_IDENTITIES) {
-        let Some(session) = open_ticket(ticketer, &identity.identity, now) else {
+        let Some(session) = open_ticket(ticketer, identity.identity, now) else {
             continue;
         };
         if tls13_suite(session.cipher_suite).map(|s| s.hash) != Some(suite.hash) {
@@ -340,12 +338,12 @@ fn handle_pre_shared_key(
             continue;
         }
         let early = verify_binder(config, ch, ch_bytes, transcript, suite, &session, index)?;
-        if let Some(why) = unusable_ticket(config, ch, identity, &session, now.as_secs()) {
+        if let Some(why) = unusable_ticket(config, ch, &identity, &session, now.as_secs()) {
             outcome(cx, Some(why));
             return Ok(None);
         }
         if config.single_use_tickets {
-            let id = Ticketer::ticket_id(&identity.identity).unwrap_or(&identity.identity);
+            let id = Ticketer::ticket_id(identity.identity).unwrap_or(identity.identity);
             let first = config.session_cache.as_ref().is_some_and(|cache| {
                 cache.first_use(cache_key(CACHE_USED_TICKET, id), now, session.expires())
             });
@@ -382,7 +380,7 @@ fn open_ticket(
 /// the ClientHello as it arrived, cut before the binders list.
 fn verify_binder(
     config: &ServerConfig,
-    ch: &ClientHello,
+    ch: &ClientHelloRef<'_>,
     ch_bytes: &[u8],
     transcript: &Transcript,
     suite: Tls13Suite,
@@ -392,7 +390,7 @@ fn verify_binder(
     let offer = ch
         .psk_offer_last()
         .ok_or(Error::Internal("PSK offer vanished"))?;
-    let received = offer.binders.get(index).ok_or(Error::BadPskBinder)?;
+    let received = offer.binders.iter().nth(index).ok_or(Error::BadPskBinder)?;
     let truncated = ch
         .binder_prefix(ch_bytes)
         .ok_or(Error::Internal("ClientHello shorter than its binders"))?;
@@ -409,8 +407,8 @@ fn verify_binder(
 /// Why a ticket whose binder verified still cannot be used, if it cannot.
 fn unusable_ticket(
     config: &ServerConfig,
-    ch: &ClientHello,
-    identity: &PskIdentity,
+    ch: &ClientHelloRef<'_>,
+    identity: &PskIdentityRef<'_>,
     session: &ServerSession,
     now: u64,
 ) -> Option<&'static str> {
@@ -424,7 +422,7 @@ fn unusable_ticket(
     if (client_age - our_age).abs() > TICKET_AGE_TOLERANCE_MS {
         return Some("the client's ticket age is far from ours");
     }
-    if session.server_name.as_ref() != ch.extensions.server_name().and_then(Option::as_ref) {
+    if session.server_name.as_deref() != ch.extensions.server_name() {
         return Some("the ticket was issued for another server name");
     }
     if config.client_auth.is_required() && session.client_chain.is_empty() {
@@ -437,37 +435,41 @@ fn unusable_ticket(
 /// Appendix E). Compression is refused whatever the version (CRIME).
 fn choose_version(
     common: &crate::config::CommonConfig,
-    ch: &ClientHello,
+    ch: &ClientHelloRef<'_>,
 ) -> Result<ProtocolVersion, Error> {
     if !ch.compression_methods.contains(&0) {
         return Err(Error::CompressionRefused);
     }
-    let offered: Vec<ProtocolVersion> = match ch.extensions.supported_versions_offer() {
-        Some(v) => v.clone(),
-        None if ch.legacy_version >= ProtocolVersion::Tls12.to_wire() => {
-            vec![ProtocolVersion::Tls12]
+    let listed = ch.extensions.supported_versions_offer();
+    if listed.is_none() && ch.legacy_version < ProtocolVersion::Tls10.to_wire() {
+        return Err(Error::VersionRefused(ProtocolVersion::from_wire(
+            ch.legacy_version,
+        )));
+    }
+    // Without supported_versions, legacy_version says it all: TLS 1.2, or older.
+    let offered = |v: ProtocolVersion| match listed {
+        Some(list) => list.contains(&v),
+        None => {
+            v == ProtocolVersion::Tls12 && ch.legacy_version >= ProtocolVersion::Tls12.to_wire()
         }
-        None if ch.legacy_version < ProtocolVersion::Tls10.to_wire() => {
-            return Err(Error::VersionRefused(ProtocolVersion::from_wire(
-                ch.legacy_version,
-            )))
-        }
-        None => Vec::new(),
     };
     [ProtocolVersion::Tls13, ProtocolVersion::Tls12]
         .into_iter()
-        .find(|v| offered.contains(v) && common.supports(*v))
+        .find(|v| offered(*v) && common.supports(*v))
         .ok_or(Error::NoCommonVersion)
 }
 
 /// RFC 8446 §4.2.8: no two shares for one group, and each share's group must be offered.
-fn check_key_shares(ch: &ClientHello, shares: &[KeyShareEntry]) -> Result<(), Error> {
+fn check_key_shares(
+    ch: &ClientHelloRef<'_>,
+    shares: WireList<'_, KeyShareRef<'_>>,
+) -> Result<(), Error> {
     let groups = ch
         .extensions
         .supported_groups()
         .ok_or(Error::MissingExtension("supported_groups"))?;
     for (i, s) in shares.iter().enumerate() {
-        if shares[..i].iter().any(|t| t.group == s.group) {
+        if shares.iter().take(i).any(|t| t.group == s.group) {
             return Err(Error::IllegalParameter("two key shares for one group"));
         }
         if !groups.contains(&s.group) {
@@ -511,19 +513,19 @@ fn check_second_hello(first: &ClientHello, second: &ClientHello) -> Result<(), E
 
 fn choose_suite(
     ours: &[CipherSuite],
-    theirs: &[CipherSuite],
+    theirs: WireList<'_, CipherSuite>,
     server_order: bool,
 ) -> Option<Tls13Suite> {
-    let pick = |a: &[CipherSuite], b: &[CipherSuite]| {
-        a.iter()
+    if server_order {
+        ours.iter()
             .copied()
             .filter_map(tls13_suite)
-            .find(|s| b.contains(&s.suite))
-    };
-    if server_order {
-        pick(ours, theirs)
+            .find(|s| theirs.contains(&s.suite))
     } else {
-        pick(theirs, ours)
+        theirs
+            .iter()
+            .filter_map(tls13_suite)
+            .find(|s| ours.contains(&s.suite))
     }
 }
 
@@ -532,45 +534,45 @@ fn choose_suite(
 fn send_server_hello(
     cx: &mut Common,
     config: Arc<ServerConfig>,
-    ch: ClientHello,
-    client_share: KeyShareEntry,
+    ch: &ClientHelloRef<'_>,
+    client_share: KeyShareRef<'_>,
     choices: Choices,
     mut transcript: Transcript,
     psk: Option<AcceptedPsk>,
 ) -> Result<Box<dyn State>, Error> {
     let provider = config.common.provider.clone();
-    let mut extensions = vec![Extension::SupportedVersionSelected(ProtocolVersion::Tls13)];
     let dhe = psk.as_ref().is_none_or(|p| p.dhe);
-    let (group, shared) = if dhe {
+    let (our_share, shared) = if dhe {
         let group = client_share.group;
         let kx = provider
             .kx_group(group)
             .ok_or(Error::Internal("configured group missing"))?;
-        let (our_share, shared) = kx.respond(&client_share.share)?;
-        extensions.push(Extension::KeyShareEntry(KeyShareEntry {
-            group,
-            share: our_share,
-        }));
-        (Some(group), Some(shared))
+        let (our_share, shared) = kx.respond(client_share.share)?;
+        (Some((group, our_share)), Some(shared))
     } else {
         (None, None)
     };
-    if let Some(p) = &psk {
-        extensions.push(Extension::PreSharedKeySelected(p.index));
-    }
+    let group = our_share.as_ref().map(|(group, _)| *group);
     let mut random = [0u8; 32];
     provider.fill_random(&mut random)?;
-    let sh = ServerHello {
-        legacy_version: ProtocolVersion::Tls12.to_wire(),
-        random,
-        session_id: ch.session_id.clone(),
-        cipher_suite: choices.suite.suite,
-        compression_method: 0,
-        extensions: Extensions(extensions),
-    };
-    let bytes = sh.encode();
-    transcript.add(&bytes);
-    cx.send_handshake(&bytes)?;
+    cx.send_handshake_with(HandshakeType::ServerHello, Some(&mut transcript), |out| {
+        let mut ext = ServerHello::body_writer(
+            out,
+            ProtocolVersion::Tls12.to_wire(),
+            &random,
+            ch.session_id,
+            choices.suite.suite,
+            0,
+        );
+        ext.supported_version_selected(ProtocolVersion::Tls13);
+        if let Some((group, share)) = &our_share {
+            ext.key_share_entry(*group, share);
+        }
+        if let Some(p) = &psk {
+            ext.psk_selected(p.index);
+        }
+        ext.finish();
+    })?;
     cx.negotiated.version = Some(ProtocolVersion::Tls13);
     cx.negotiated.cipher_suite = Some(choices.suite.suite);
     cx.negotiated.group = group;
@@ -580,11 +582,13 @@ fn send_server_hello(
         from: Side::Server,
         version: ProtocolVersion::Tls13,
         random,
-        session_id: sh.session_id.clone(),
+        session_id: ch.session_id.to_vec(),
         cipher_suite: choices.suite.suite,
         group,
-        extensions: sh.extensions.types(),
-        compression_method: sh.compression_method,
+        extensions: decode_sent::<ServerHello>(cx.last_sent_message())
+            .map(|sh| sh.extensions.types())
+            .unwrap_or_default(),
+        compression_method: 0,
     });
     if let Some(group) = group {
         cx.tracer.emit(|| TraceEvent::KeyExchange { group });
@@ -629,7 +633,12 @@ fn send_server_hello(
         "client handshake traffic",
     )?;
 
-    let offered_modes = ch.extensions.psk_modes().cloned().unwrap_or_default();
+    // Tickets are only worth sending when we would accept one of the client's
+    // psk_key_exchange_modes (RFC 8446 §4.2.9).
+    let modes = ch.extensions.psk_modes();
+    let offers = |m: PskKeyExchangeMode| modes.is_some_and(|modes| modes.contains(&m));
+    let send_tickets = offers(PskKeyExchangeMode::PskDheKe)
+        || (config.psk_ke_allowed && offers(PskKeyExchangeMode::PskKe));
     let mut flight = ServerFlight {
         config,
         suite: choices.suite,
@@ -638,9 +647,9 @@ fn send_server_hello(
         client_hs,
         server_hs,
         client_auth_requested: false,
-        ticket_modes_offered: offered_modes,
+        send_tickets,
     };
-    flight.send_encrypted_extensions(cx, &ch, choices.alpn)?;
+    flight.send_encrypted_extensions(cx, ch, choices.alpn)?;
     if let Some(session) = resumed {
         // RFC 8446 §2.2: resuming, the PSK authenticates the server; the client's
         // identity, if any, is the one from the session.
@@ -662,9 +671,8 @@ struct ServerFlight {
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
     client_auth_requested: bool,
-    /// The client's psk_key_exchange_modes: tickets are only worth sending when we
-    /// would accept one of them (RFC 8446 §4.2.9).
-    ticket_modes_offered: Vec<PskKeyExchangeMode>,
+    /// Whether the client can use tickets (its psk_key_exchange_modes).
+    send_tickets: bool,
 }
 
 impl ServerFlight {
@@ -672,23 +680,25 @@ impl ServerFlight {
     fn send_encrypted_extensions(
         &mut self,
         cx: &mut Common,
-        ch: &ClientHello,
+        ch: &ClientHelloRef<'_>,
         alpn: Option<Vec<u8>>,
     ) -> Result<(), Error> {
-        let mut ext = Extensions::default();
-        if ch.extensions.server_name().is_some_and(|n| n.is_some()) {
-            ext.push(Extension::ServerName(None));
-        }
-        if let Some(p) = &alpn {
-            ext.push(Extension::Alpn(vec![p.clone()]));
-        }
-        let ee = EncryptedExtensions { extensions: ext };
-        let bytes = ee.encode();
-        self.transcript.add(&bytes);
-        cx.send_handshake(&bytes)?;
+        let transcript = Some(&mut self.transcript);
+        cx.send_handshake_with(HandshakeType::EncryptedExtensions, transcript, |out| {
+            let mut ext = ExtensionsWriter::new(out);
+            if ch.extensions.server_name().is_some() {
+                ext.server_name_ack();
+            }
+            if let Some(p) = &alpn {
+                ext.alpn(std::iter::once(p.as_slice()));
+            }
+            ext.finish();
+        })?;
         cx.tracer.emit(|| TraceEvent::EncryptedExtensions {
             from: Side::Server,
-            extensions: ee.extensions.types(),
+            extensions: decode_sent::<EncryptedExtensions>(cx.last_sent_message())
+                .map(|ee| ee.extensions.types())
+                .unwrap_or_default(),
             alpn: alpn.map(|a| String::from_utf8_lossy(&a).into_owned()),
         });
         Ok(())
@@ -711,9 +721,7 @@ impl ServerFlight {
             context: Vec::new(),
             extensions,
         };
-        let bytes = request.encode();
-        self.transcript.add(&bytes);
-        cx.send_handshake(&bytes)?;
+        cx.send_message(&request, Some(&mut self.transcript))?;
         cx.negotiated.client_auth_requested = true;
         cx.tracer.emit(|| TraceEvent::CertificateRequest {
             from: Side::Server,
@@ -733,9 +741,11 @@ impl ServerFlight {
     /// Step 4: Certificate — our chain.
     fn send_certificate(&mut self, cx: &mut Common) -> Result<(), Error> {
         let chain = &self.config.certified_key.chain;
-        let bytes = Certificate13::encode_chain(&[], chain);
-        self.transcript.add(&bytes);
-        cx.send_handshake(&bytes)?;
+        cx.send_handshake_with(
+            HandshakeType::Certificate,
+            Some(&mut self.transcript),
+            |out| Certificate13::encode_chain_body(&[], chain, out),
+        )?;
         cx.tracer.emit(|| TraceEvent::Certificate {
             from: Side::Server,
             chain: super::client::summarize_chain(chain),
@@ -752,9 +762,8 @@ impl ServerFlight {
     ) -> Result<(), Error> {
         let content = verify::tls13_signed_content(true, self.transcript.current().as_ref());
         let signature = self.config.certified_key.key.sign(scheme, &content)?;
-        let bytes = CertificateVerify { scheme, signature }.encode();
-        self.transcript.add(&bytes);
-        cx.send_handshake(&bytes)?;
+        let cv = CertificateVerify { scheme, signature };
+        cx.send_message(&cv, Some(&mut self.transcript))?;
         cx.tracer.emit(|| TraceEvent::CertificateVerify {
             from: Side::Server,
             scheme,
@@ -773,12 +782,9 @@ impl ServerFlight {
         let verify_data = self
             .server_hs
             .finished_verify_data(&self.transcript.current());
-        let bytes = Finished {
-            verify_data: verify_data.as_ref().to_vec(),
-        }
-        .encode();
-        self.transcript.add(&bytes);
-        cx.send_handshake(&bytes)?;
+        cx.send_handshake_with(HandshakeType::Finished, Some(&mut self.transcript), |out| {
+            Finished::encode_verify_data(verify_data.as_ref(), out)
+        })?;
         cx.tracer.emit(|| TraceEvent::Finished {
             from: Side::Server,
             verified: false,
@@ -802,13 +808,7 @@ impl ServerFlight {
             &server_ap,
             "server application traffic",
         )?;
-        let send_tickets = self
-            .ticket_modes_offered
-            .contains(&PskKeyExchangeMode::PskDheKe)
-            || (self.config.psk_ke_allowed
-                && self
-                    .ticket_modes_offered
-                    .contains(&PskKeyExchangeMode::PskKe));
+        let send_tickets = self.send_tickets;
         let next = ExpectFinished {
             config: self.config,
             suite: self.suite,
@@ -839,7 +839,7 @@ impl State for ExpectClientCertificate {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::Certificate {
             return Err(unexpected("Certificate", &msg));
@@ -852,7 +852,7 @@ impl ExpectClientCertificate {
     fn handle_client_certificate(
         self,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let cert = Certificate13::decode(msg.body())?;
         // We sent an empty certificate_request_context; it must come back (RFC 8446 §4.4.2).
@@ -862,7 +862,7 @@ impl ExpectClientCertificate {
             ));
         }
         let mut next = self.next;
-        next.transcript.add(&msg.bytes);
+        next.transcript.add(msg.bytes);
         let chain = cert.into_chain();
         match handle_client_certificate(cx, &next.config, ProtocolVersion::Tls13, chain)? {
             Some(chain) => Ok(Box::new(ExpectClientCertificateVerify { next, chain })),
@@ -882,7 +882,7 @@ impl State for ExpectClientCertificateVerify {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::CertificateVerify {
             return Err(unexpected("CertificateVerify", &msg));
@@ -895,9 +895,9 @@ impl ExpectClientCertificateVerify {
     fn handle_client_certificate_verify(
         self,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
-        let cv = CertificateVerify::decode(msg.body())?;
+        let cv = CertificateVerifyRef::decode(msg.body())?;
         let mut next = self.next;
         let content = verify::tls13_signed_content(false, next.transcript.current().as_ref());
         next.identity = self.chain.verify_signature(
@@ -906,9 +906,9 @@ impl ExpectClientCertificateVerify {
             ProtocolVersion::Tls13,
             cv.scheme,
             &content,
-            &cv.signature,
+            cv.signature,
         )?;
-        next.transcript.add(&msg.bytes);
+        next.transcript.add(msg.bytes);
         Ok(Box::new(next))
     }
 }
@@ -934,16 +934,16 @@ impl State for ExpectFinished {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         if msg.typ != HandshakeType::Finished {
             return Err(unexpected("Finished", &msg));
         }
-        let fin = Finished::decode(msg.body())?;
+        let verify_data = Finished::decode_verify_data(msg.body())?;
         let expected = self
             .client_hs
             .finished_verify_data(&self.transcript.current());
-        let verified = verify_finished(expected.as_ref(), &fin.verify_data);
+        let verified = verify_finished(expected.as_ref(), verify_data);
         cx.tracer.emit(|| TraceEvent::Finished {
             from: Side::Client,
             verified: verified.is_ok(),
@@ -951,7 +951,7 @@ impl State for ExpectFinished {
         let _proof = verified?;
         cx.peer_finished_seen = true;
         let mut transcript = self.transcript;
-        transcript.add(&msg.bytes);
+        transcript.add(msg.bytes);
         self.identity.publish(&mut cx.negotiated);
         let provider = self.config.common.provider.clone();
         install_decrypter(
@@ -1039,7 +1039,7 @@ fn send_new_session_tickets(
             ticket,
             extensions: Extensions::default(),
         };
-        cx.send_handshake(&nst.encode())?;
+        cx.send_message(&nst, None)?;
         cx.tracer.emit(|| TraceEvent::NewSessionTicket {
             from: Side::Server,
             lifetime,

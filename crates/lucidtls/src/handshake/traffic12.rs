@@ -26,7 +26,7 @@ use crate::config::{ClientConfig, CommonConfig, ServerConfig};
 use crate::conn::{Common, Negotiated};
 use crate::enums::{AlertDescription, HandshakeType};
 use crate::error::Error;
-use crate::msgs::{ClientHello, HandshakeBody, HelloRequest};
+use crate::msgs::{ClientHelloRef, HandshakeBody, HelloRequest};
 use crate::trace::{Side, TraceEvent};
 use rustls_pki_types::ServerName;
 use std::sync::Arc;
@@ -189,7 +189,7 @@ impl Traffic12 {
     fn handle_hello_request(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         HelloRequest::decode(msg.body())?;
         cx.tracer.emit(|| TraceEvent::HelloRequest {
@@ -218,7 +218,7 @@ impl Traffic12 {
     fn handle_client_hello(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         // Our HelloRequest is answered either way.
         let initiator = if std::mem::take(&mut cx.renegotiation.awaiting_peer) {
@@ -232,19 +232,19 @@ impl Traffic12 {
         let Role::Server { config } = self.role else {
             return Err(Error::Internal("ClientHello reached a client"));
         };
-        let ch = ClientHello::decode(msg.body())?;
+        let ch = ClientHelloRef::decode(msg.body())?;
         cx.tracer.emit(|| TraceEvent::Renegotiation {
             from: initiator,
             accepted: true,
         });
-        super::server12::handle_renegotiation_client_hello(cx, config, ch, &msg.bytes, initiator)
+        super::server12::handle_renegotiation_client_hello(cx, config, ch, msg.bytes, initiator)
     }
 }
 
 /// Server side of `Connection::renegotiate`: a HelloRequest (RFC 5246 §7.4.1.1); the
 /// client answers with a ClientHello, or refuses with a warning.
 pub(crate) fn send_hello_request(cx: &mut Common) -> Result<(), Error> {
-    cx.send_handshake(&HelloRequest.encode())?;
+    cx.send_message(&HelloRequest, None)?;
     cx.tracer.emit(|| TraceEvent::HelloRequest {
         from: Side::Server,
         ignored: false,
@@ -258,7 +258,7 @@ impl State for Traffic12 {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         match (&self.role, msg.typ) {
             (Role::Client { .. }, HandshakeType::HelloRequest) => {

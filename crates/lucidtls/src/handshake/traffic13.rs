@@ -71,7 +71,7 @@ impl Traffic13 {
 
     /// KeyUpdate: send the message under the old key, then switch.
     fn send_key_update(&mut self, cx: &mut Common, update_requested: bool) -> Result<(), Error> {
-        cx.send_handshake(&KeyUpdate { update_requested }.encode())?;
+        cx.send_message(&KeyUpdate { update_requested }, None)?;
         self.sending = self.sending.next();
         let name = match self.side {
             Side::Client => "client application traffic (updated)",
@@ -90,7 +90,7 @@ impl Traffic13 {
     fn handle_key_update(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let ku = KeyUpdate::decode(msg.body())?;
         cx.count_idle_message()?;
@@ -117,7 +117,7 @@ impl Traffic13 {
     fn handle_new_session_ticket(
         mut self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         let ticket = NewSessionTicket13::decode(msg.body())?;
         if ticket.lifetime > MAX_TLS13_LIFETIME {
@@ -182,7 +182,7 @@ impl State for Traffic13 {
     fn handle(
         self: Box<Self>,
         cx: &mut Common,
-        msg: HandshakeMessage,
+        msg: HandshakeMessage<'_>,
     ) -> Result<Box<dyn State>, Error> {
         match msg.typ {
             HandshakeType::KeyUpdate => self.handle_key_update(cx, msg),

@@ -42,19 +42,29 @@ impl Certificate13 {
     /// encoded straight from the borrowed certificates: the same bytes as
     /// `from_chain(context, chain).encode()` without copying the chain first.
     pub fn encode_chain(context: &[u8], chain: &[CertificateDer<'_>]) -> Vec<u8> {
-        let len: usize = chain.iter().map(|c| 3 + c.as_ref().len() + 2).sum();
-        let mut out = Vec::with_capacity(4 + 1 + context.len() + 3 + len);
+        let mut out = Vec::with_capacity(4 + Self::chain_body_len(context, chain));
         encode_handshake(HandshakeType::Certificate, &mut out, |out| {
-            put_u8_len(out, |o| o.extend_from_slice(context));
-            put_u24_len(out, |o| {
-                for cert in chain {
-                    put_u24_len(o, |o| o.extend_from_slice(cert.as_ref()));
-                    // No entry extensions: an empty list.
-                    o.extend_from_slice(&[0, 0]);
-                }
-            });
+            Self::encode_chain_body(context, chain, out)
         });
         out
+    }
+
+    /// The body alone of [`Certificate13::encode_chain`]'s message, written into `out`.
+    pub fn encode_chain_body(context: &[u8], chain: &[CertificateDer<'_>], out: &mut Vec<u8>) {
+        out.reserve(Self::chain_body_len(context, chain));
+        put_u8_len(out, |o| o.extend_from_slice(context));
+        put_u24_len(out, |o| {
+            for cert in chain {
+                put_u24_len(o, |o| o.extend_from_slice(cert.as_ref()));
+                // No entry extensions: an empty list.
+                o.extend_from_slice(&[0, 0]);
+            }
+        });
+    }
+
+    fn chain_body_len(context: &[u8], chain: &[CertificateDer<'_>]) -> usize {
+        let entries: usize = chain.iter().map(|c| 3 + c.as_ref().len() + 2).sum();
+        1 + context.len() + 3 + entries
     }
 
     /// The chain's DER certificates, end entity first, moved out of the message

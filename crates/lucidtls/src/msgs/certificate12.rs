@@ -44,7 +44,7 @@ impl HandshakeBody for Certificate12 {
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {
-        encode_chain_body(&self.chain, out);
+        Self::encode_chain_body(&self.chain, out);
     }
 }
 
@@ -53,21 +53,26 @@ impl Certificate12 {
     /// borrowed certificates: the same bytes as `from_chain(chain).encode()` without
     /// copying the chain into a message first.
     pub fn encode_chain(chain: &[CertificateDer<'_>]) -> Vec<u8> {
-        let len: usize = chain.iter().map(|c| 3 + c.as_ref().len()).sum();
-        let mut out = Vec::with_capacity(4 + 3 + len);
+        let mut out = Vec::with_capacity(4 + Self::chain_body_len(chain));
         encode_handshake(HandshakeType::Certificate, &mut out, |o| {
-            encode_chain_body(chain, o)
+            Self::encode_chain_body(chain, o)
         });
         out
     }
-}
 
-fn encode_chain_body(chain: &[CertificateDer<'_>], out: &mut Vec<u8>) {
-    put_u24_len(out, |o| {
-        for cert in chain {
-            put_u24_len(o, |o| o.extend_from_slice(cert.as_ref()));
-        }
-    });
+    fn chain_body_len(chain: &[CertificateDer<'_>]) -> usize {
+        3 + chain.iter().map(|c| 3 + c.as_ref().len()).sum::<usize>()
+    }
+
+    /// The body alone of [`Certificate12::encode_chain`]'s message, written into `out`.
+    pub fn encode_chain_body(chain: &[CertificateDer<'_>], out: &mut Vec<u8>) {
+        out.reserve(Self::chain_body_len(chain));
+        put_u24_len(out, |o| {
+            for cert in chain {
+                put_u24_len(o, |o| o.extend_from_slice(cert.as_ref()));
+            }
+        });
+    }
 }
 
 #[cfg(test)]

@@ -31,11 +31,46 @@ pub struct ClientKeyExchangeRsa {
     pub encrypted_pms: Vec<u8>,
 }
 
-fn non_empty(v: &[u8], what: &'static str) -> Result<Vec<u8>, Error> {
+fn non_empty<'a>(v: &'a [u8], what: &'static str) -> Result<&'a [u8], Error> {
     if v.is_empty() {
         Err(Error::decode(what))
     } else {
-        Ok(v.to_vec())
+        Ok(v)
+    }
+}
+
+/// Reads a whole body of one length-prefixed value with `read`, in place.
+fn decode_value<'a>(
+    body: &'a [u8],
+    read: impl FnOnce(&mut Reader<'a>) -> Result<&'a [u8], Error>,
+) -> Result<&'a [u8], Error> {
+    let mut r = Reader::new(body, "ClientKeyExchange");
+    let value = read(&mut r)?;
+    r.finish()?;
+    Ok(value)
+}
+
+impl ClientKeyExchangeEcdhe {
+    /// The public point of a body, lent from it; checked as [`HandshakeBody::decode`]
+    /// checks it.
+    pub fn decode_public(body: &[u8]) -> Result<&[u8], Error> {
+        decode_value(body, Self::read_public)
+    }
+
+    fn read_public<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Error> {
+        non_empty(r.bytes_u8()?, "ClientKeyExchange ECDH public value")
+    }
+}
+
+impl ClientKeyExchangeDhe {
+    /// The public value of a body, lent from it; checked as [`HandshakeBody::decode`]
+    /// checks it.
+    pub fn decode_yc(body: &[u8]) -> Result<&[u8], Error> {
+        decode_value(body, Self::read_yc)
+    }
+
+    fn read_yc<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Error> {
+        non_empty(r.bytes_u16()?, "ClientKeyExchange dh_Yc")
     }
 }
 
@@ -44,7 +79,7 @@ impl HandshakeBody for ClientKeyExchangeEcdhe {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         Ok(Self {
-            public: non_empty(r.bytes_u8()?, "ClientKeyExchange ECDH public value")?,
+            public: Self::read_public(r)?.to_vec(),
         })
     }
 
@@ -58,7 +93,7 @@ impl HandshakeBody for ClientKeyExchangeDhe {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         Ok(Self {
-            yc: non_empty(r.bytes_u16()?, "ClientKeyExchange dh_Yc")?,
+            yc: Self::read_yc(r)?.to_vec(),
         })
     }
 
@@ -75,7 +110,8 @@ impl HandshakeBody for ClientKeyExchangeRsa {
             encrypted_pms: non_empty(
                 r.bytes_u16()?,
                 "ClientKeyExchange encrypted pre-master secret",
-            )?,
+            )?
+            .to_vec(),
         })
     }
 
@@ -136,6 +172,28 @@ mod tests {
             Err(Error::decode(
                 "ClientKeyExchange encrypted pre-master secret"
             ))
+        );
+    }
+
+    #[test]
+    fn values_read_in_place_agree() {
+        let mut body = Vec::new();
+        ClientKeyExchangeEcdhe {
+            public: vec![4; 65],
+        }
+        .encode_body(&mut body);
+        assert_eq!(
+            ClientKeyExchangeEcdhe::decode_public(&body),
+            Ok(&[4; 65][..])
+        );
+        assert!(ClientKeyExchangeEcdhe::decode_public(&body[..10]).is_err());
+        let mut body = Vec::new();
+        ClientKeyExchangeDhe { yc: vec![9; 256] }.encode_body(&mut body);
+        assert_eq!(ClientKeyExchangeDhe::decode_yc(&body), Ok(&[9; 256][..]));
+        body.push(0);
+        assert_eq!(
+            ClientKeyExchangeDhe::decode_yc(&body).err(),
+            ClientKeyExchangeDhe::decode(&body).err()
         );
     }
 

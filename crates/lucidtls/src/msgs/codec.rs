@@ -92,6 +92,11 @@ impl<'a> Reader<'a> {
         Ok(self.sub_u24()?.rest())
     }
 
+    /// Everything not yet read, left unread.
+    pub fn remaining(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or_default()
+    }
+
     /// Everything not yet read.
     pub fn rest(&mut self) -> &'a [u8] {
         let out = &self.buf[self.pos..];
@@ -113,12 +118,18 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads a non-empty list of u16 code points from a 2-byte-length vector.
-    pub fn u16_list<T>(&mut self, from: impl Fn(u16) -> T) -> Result<Vec<T>, Error> {
-        let mut sub = self.sub_u16()?;
+    /// A sub-reader over a non-empty list of u16 code points in a 2-byte-length vector.
+    pub fn sub_u16_codes(&mut self) -> Result<Reader<'a>, Error> {
+        let sub = self.sub_u16()?;
         if sub.buf.len() % 2 != 0 || sub.buf.is_empty() {
             return Err(self.err());
         }
+        Ok(sub)
+    }
+
+    /// Reads a non-empty list of u16 code points from a 2-byte-length vector.
+    pub fn u16_list<T>(&mut self, from: impl Fn(u16) -> T) -> Result<Vec<T>, Error> {
+        let mut sub = self.sub_u16_codes()?;
         let mut out = Vec::with_capacity(sub.buf.len() / 2);
         while !sub.is_empty() {
             out.push(from(sub.u16()?));
@@ -130,16 +141,40 @@ impl<'a> Reader<'a> {
 /// Writes a length-prefixed vector: reserves the prefix, runs `body`, then fills the length in.
 /// Panics only on our own bug (a body longer than the prefix allows), never on peer input.
 fn with_len(out: &mut Vec<u8>, width: usize, body: impl FnOnce(&mut Vec<u8>)) {
-    let start = out.len();
-    out.extend_from_slice(&[0u8; 3][..width]);
+    let prefix = LenPrefix::open(out, width);
     body(out);
-    let len = out.len() - start - width;
-    assert!(
-        len < (1usize << (8 * width)),
-        "encoded vector exceeds its length prefix"
-    );
-    let bytes = (len as u32).to_be_bytes();
-    out[start..start + width].copy_from_slice(&bytes[4 - width..]);
+    prefix.close(out);
+}
+
+/// A length prefix written ahead of its vector and filled in once the vector is
+/// written: for vectors written piece by piece, outside one closure.
+#[derive(Debug)]
+#[must_use = "a prefix stays zero until it is closed"]
+pub struct LenPrefix {
+    start: usize,
+    width: usize,
+}
+
+impl LenPrefix {
+    /// Writes a zero prefix of `width` (1 to 3) bytes at the end of `out`.
+    pub fn open(out: &mut Vec<u8>, width: usize) -> Self {
+        let start = out.len();
+        out.extend_from_slice(&[0u8; 3][..width]);
+        Self { start, width }
+    }
+
+    /// Fills the prefix in with the length of everything written after it. Panics only
+    /// on our own bug (a vector longer than the prefix allows), never on peer input.
+    pub fn close(self, out: &mut [u8]) {
+        let Self { start, width } = self;
+        let len = out.len() - start - width;
+        assert!(
+            len < (1usize << (8 * width)),
+            "encoded vector exceeds its length prefix"
+        );
+        let bytes = (len as u32).to_be_bytes();
+        out[start..start + width].copy_from_slice(&bytes[4 - width..]);
+    }
 }
 
 /// Writes a vector with a 1-byte length prefix.

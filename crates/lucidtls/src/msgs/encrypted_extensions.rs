@@ -1,7 +1,7 @@
 //! EncryptedExtensions (RFC 8446 §4.3.1).
 
 use super::codec::Reader;
-use super::extensions::{ExtContext, Extensions};
+use super::extensions::{ExtContext, Extensions, ExtensionsRef};
 use super::handshake::HandshakeBody;
 use crate::enums::HandshakeType;
 use crate::error::Error;
@@ -11,6 +11,17 @@ use crate::error::Error;
 pub struct EncryptedExtensions {
     /// The extensions.
     pub extensions: Extensions,
+}
+
+impl EncryptedExtensions {
+    /// Reads an EncryptedExtensions body in place, as strictly as
+    /// [`HandshakeBody::decode`] reads it: the extensions are lent from the message.
+    pub fn decode_in_place(body: &[u8]) -> Result<ExtensionsRef<'_>, Error> {
+        let mut r = Reader::new(body, "EncryptedExtensions");
+        let extensions = ExtensionsRef::read(&mut r, ExtContext::EncryptedExtensions)?;
+        r.finish()?;
+        Ok(extensions)
+    }
 }
 
 impl HandshakeBody for EncryptedExtensions {

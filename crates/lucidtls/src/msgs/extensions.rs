@@ -5,7 +5,8 @@
 //! extensions are kept as `Unknown` so the handshake can ignore (ClientHello) or
 //! refuse (server messages) them.
 
-use super::codec::{put_u16, put_u16_len, put_u8_len, Reader};
+use super::codec::{put_u16, put_u16_len, put_u8_len, LenPrefix, Reader};
+use super::wire_list::WireList;
 use crate::enums::{
     ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme,
 };
@@ -179,44 +180,32 @@ impl Extension {
             | Self::ExtendedMasterSecret
             | Self::PostHandshakeAuth
             | Self::EarlyData(None) => {}
-            Self::ServerName(Some(name)) => put_u16_len(out, |o| {
-                o.push(0); // host_name
-                put_u16_len(o, |o| o.extend_from_slice(name.as_bytes()));
-            }),
+            Self::ServerName(Some(name)) => body::server_name(out, name),
             Self::SupportedGroups(groups) => {
-                put_u16_len(out, |o| groups.iter().for_each(|g| put_u16(o, g.to_wire())))
+                body::u16_codes(out, 2, groups.iter().map(|g| g.to_wire()))
             }
             Self::EcPointFormats(formats) => put_u8_len(out, |o| o.extend_from_slice(formats)),
             Self::SignatureAlgorithms(s) | Self::SignatureAlgorithmsCert(s) => {
-                put_u16_len(out, |o| s.iter().for_each(|s| put_u16(o, s.to_wire())))
+                body::u16_codes(out, 2, s.iter().map(|s| s.to_wire()))
             }
-            Self::Alpn(protocols) => put_u16_len(out, |o| {
-                for p in protocols {
-                    put_u8_len(o, |o| o.extend_from_slice(p));
-                }
-            }),
+            Self::Alpn(protocols) => body::alpn(out, protocols.iter().map(Vec::as_slice)),
             Self::StatusRequest(body) | Self::SessionTicket(body) => out.extend_from_slice(body),
             Self::Unknown { body, .. } => out.extend_from_slice(body),
             Self::Padding(n) => out.resize(out.len() + n, 0),
             Self::RecordSizeLimit(limit) => put_u16(out, *limit),
-            Self::PreSharedKeyOffer(offer) => {
-                put_u16_len(out, |o| {
-                    for id in &offer.identities {
-                        put_u16_len(o, |o| o.extend_from_slice(&id.identity));
-                        o.extend_from_slice(&id.obfuscated_ticket_age.to_be_bytes());
-                    }
-                });
-                put_u16_len(out, |o| {
-                    for b in &offer.binders {
-                        put_u8_len(o, |o| o.extend_from_slice(b));
-                    }
-                });
-            }
+            Self::PreSharedKeyOffer(offer) => body::psk_offer(
+                out,
+                offer
+                    .identities
+                    .iter()
+                    .map(|id| (id.identity.as_slice(), id.obfuscated_ticket_age)),
+                offer.binders.iter().map(Vec::as_slice),
+            ),
             Self::PreSharedKeySelected(i) => put_u16(out, *i),
             Self::EarlyData(Some(max)) => out.extend_from_slice(&max.to_be_bytes()),
-            Self::SupportedVersionsOffer(versions) => put_u8_len(out, |o| {
-                versions.iter().for_each(|v| put_u16(o, v.to_wire()))
-            }),
+            Self::SupportedVersionsOffer(versions) => {
+                body::u16_codes(out, 1, versions.iter().map(|v| v.to_wire()))
+            }
             Self::SupportedVersionSelected(v) => put_u16(out, v.to_wire()),
             Self::Cookie(c) => put_u16_len(out, |o| o.extend_from_slice(c)),
             Self::PskKeyExchangeModes(modes) => {
@@ -227,10 +216,10 @@ impl Extension {
                     put_u16_len(o, |o| o.extend_from_slice(n));
                 }
             }),
-            Self::KeyShareOffer(entries) => put_u16_len(out, |o| {
-                entries.iter().for_each(|e| encode_key_share_entry(e, o))
-            }),
-            Self::KeyShareEntry(entry) => encode_key_share_entry(entry, out),
+            Self::KeyShareOffer(entries) => {
+                body::key_shares(out, entries.iter().map(|e| (e.group, e.share.as_slice())))
+            }
+            Self::KeyShareEntry(entry) => body::key_share_entry(out, entry.group, &entry.share),
             Self::KeyShareRetry(group) => put_u16(out, group.to_wire()),
             Self::RenegotiationInfo(data) => put_u8_len(out, |o| o.extend_from_slice(data)),
         }
@@ -243,21 +232,477 @@ impl Extension {
     }
 }
 
-fn encode_key_share_entry(entry: &KeyShareEntry, out: &mut Vec<u8>) {
-    put_u16(out, entry.group.to_wire());
-    put_u16_len(out, |o| o.extend_from_slice(&entry.share));
+/// Extension bodies written from borrowed values: shared by [`Extension::encode`] and
+/// [`ExtensionsWriter`], so both write the same bytes.
+mod body {
+    use super::super::codec::{put_u16, put_u16_len, put_u8_len};
+    use crate::enums::NamedGroup;
+
+    /// server_name with one host_name entry (RFC 6066 §3).
+    pub(super) fn server_name(out: &mut Vec<u8>, host: &str) {
+        put_u16_len(out, |o| {
+            o.push(0); // host_name
+            put_u16_len(o, |o| o.extend_from_slice(host.as_bytes()));
+        })
+    }
+
+    /// A list of 16-bit code points behind a `width`-byte length.
+    pub(super) fn u16_codes(out: &mut Vec<u8>, width: usize, codes: impl Iterator<Item = u16>) {
+        let write = |o: &mut Vec<u8>| codes.for_each(|c| put_u16(o, c));
+        if width == 1 {
+            put_u8_len(out, write)
+        } else {
+            put_u16_len(out, write)
+        }
+    }
+
+    /// ALPN protocol names.
+    pub(super) fn alpn<'p>(out: &mut Vec<u8>, protocols: impl Iterator<Item = &'p [u8]>) {
+        put_u16_len(out, |o| {
+            for p in protocols {
+                put_u8_len(o, |o| o.extend_from_slice(p));
+            }
+        })
+    }
+
+    /// One key_share entry.
+    pub(super) fn key_share_entry(out: &mut Vec<u8>, group: NamedGroup, share: &[u8]) {
+        put_u16(out, group.to_wire());
+        put_u16_len(out, |o| o.extend_from_slice(share));
+    }
+
+    /// The key_share list of a ClientHello.
+    pub(super) fn key_shares<'s>(
+        out: &mut Vec<u8>,
+        entries: impl Iterator<Item = (NamedGroup, &'s [u8])>,
+    ) {
+        put_u16_len(out, |o| {
+            entries.for_each(|(group, share)| key_share_entry(o, group, share))
+        })
+    }
+
+    /// pre_shared_key as offered: (identity, obfuscated age) pairs, then the binders.
+    pub(super) fn psk_offer<'i, 'b>(
+        out: &mut Vec<u8>,
+        identities: impl Iterator<Item = (&'i [u8], u32)>,
+        binders: impl Iterator<Item = &'b [u8]>,
+    ) {
+        psk_identities(out, identities);
+        put_u16_len(out, |o| {
+            for b in binders {
+                put_u8_len(o, |o| o.extend_from_slice(b));
+            }
+        });
+    }
+
+    /// The identities list of pre_shared_key as offered.
+    pub(super) fn psk_identities<'i>(
+        out: &mut Vec<u8>,
+        identities: impl Iterator<Item = (&'i [u8], u32)>,
+    ) {
+        put_u16_len(out, |o| {
+            for (identity, age) in identities {
+                put_u16_len(o, |o| o.extend_from_slice(identity));
+                o.extend_from_slice(&age.to_be_bytes());
+            }
+        });
+    }
 }
 
-fn read_key_share_entry(r: &mut Reader<'_>) -> Result<KeyShareEntry, Error> {
+/// An extension block written straight into a message, one extension at a time, from
+/// borrowed values: how our own hellos are built, with no [`Extension`] (and no
+/// allocation) per entry. Each method writes what the [`Extension`] variant it names
+/// encodes; [`ExtensionsWriter::finish`] fills the lengths in.
+#[derive(Debug)]
+pub struct ExtensionsWriter<'o> {
+    out: &'o mut Vec<u8>,
+    block: LenPrefix,
+    /// The message length, for a writer that also began the message.
+    message: Option<LenPrefix>,
+}
+
+impl<'o> ExtensionsWriter<'o> {
+    /// Starts an extension block at the end of `out`.
+    pub fn new(out: &'o mut Vec<u8>) -> Self {
+        let block = LenPrefix::open(out, 2);
+        Self {
+            out,
+            block,
+            message: None,
+        }
+    }
+
+    /// Starts the extension block that ends a message whose length prefix is `message`:
+    /// [`ExtensionsWriter::finish`] fills that in too.
+    pub(crate) fn ending_message(out: &'o mut Vec<u8>, message: LenPrefix) -> Self {
+        let mut w = Self::new(out);
+        w.message = Some(message);
+        w
+    }
+
+    /// Fills in the block's length (and the message's, if it began the message).
+    pub fn finish(self) {
+        self.block.close(self.out);
+        if let Some(message) = self.message {
+            message.close(self.out);
+        }
+    }
+
+    fn ext(&mut self, typ: ExtensionType, body: impl FnOnce(&mut Vec<u8>)) {
+        put_u16(self.out, typ.to_wire());
+        put_u16_len(self.out, body);
+    }
+
+    /// [`Extension::ServerName`] with a host name.
+    pub fn server_name(&mut self, host: &str) {
+        self.ext(ExtensionType::ServerName, |o| body::server_name(o, host));
+    }
+
+    /// [`Extension::ServerName`] as an acknowledgement (empty).
+    pub fn server_name_ack(&mut self) {
+        self.ext(ExtensionType::ServerName, |_| {});
+    }
+
+    /// [`Extension::SupportedVersionsOffer`].
+    pub fn supported_versions_offer(&mut self, versions: &[ProtocolVersion]) {
+        self.ext(ExtensionType::SupportedVersions, |o| {
+            body::u16_codes(o, 1, versions.iter().map(|v| v.to_wire()))
+        });
+    }
+
+    /// [`Extension::SupportedVersionSelected`].
+    pub fn supported_version_selected(&mut self, version: ProtocolVersion) {
+        self.ext(ExtensionType::SupportedVersions, |o| {
+            put_u16(o, version.to_wire())
+        });
+    }
+
+    /// [`Extension::SupportedGroups`].
+    pub fn supported_groups(&mut self, groups: &[NamedGroup]) {
+        self.ext(ExtensionType::SupportedGroups, |o| {
+            body::u16_codes(o, 2, groups.iter().map(|g| g.to_wire()))
+        });
+    }
+
+    /// [`Extension::SignatureAlgorithms`].
+    pub fn signature_algorithms(&mut self, schemes: &[SignatureScheme]) {
+        self.ext(ExtensionType::SignatureAlgorithms, |o| {
+            body::u16_codes(o, 2, schemes.iter().map(|s| s.to_wire()))
+        });
+    }
+
+    /// [`Extension::KeyShareOffer`]: (group, public share) pairs.
+    pub fn key_share_offer<'s>(&mut self, entries: impl Iterator<Item = (NamedGroup, &'s [u8])>) {
+        self.ext(ExtensionType::KeyShare, |o| body::key_shares(o, entries));
+    }
+
+    /// [`Extension::KeyShareEntry`].
+    pub fn key_share_entry(&mut self, group: NamedGroup, share: &[u8]) {
+        self.ext(ExtensionType::KeyShare, |o| {
+            body::key_share_entry(o, group, share)
+        });
+    }
+
+    /// [`Extension::KeyShareRetry`].
+    pub fn key_share_retry(&mut self, group: NamedGroup) {
+        self.ext(ExtensionType::KeyShare, |o| put_u16(o, group.to_wire()));
+    }
+
+    /// [`Extension::PskKeyExchangeModes`].
+    pub fn psk_modes(&mut self, modes: &[PskKeyExchangeMode]) {
+        self.ext(ExtensionType::PskKeyExchangeModes, |o| {
+            put_u8_len(o, |o| modes.iter().for_each(|m| o.push(m.to_wire())))
+        });
+    }
+
+    /// [`Extension::EcPointFormats`].
+    pub fn ec_point_formats(&mut self, formats: &[u8]) {
+        self.ext(ExtensionType::EcPointFormats, |o| {
+            put_u8_len(o, |o| o.extend_from_slice(formats))
+        });
+    }
+
+    /// [`Extension::ExtendedMasterSecret`].
+    pub fn extended_master_secret(&mut self) {
+        self.ext(ExtensionType::ExtendedMasterSecret, |_| {});
+    }
+
+    /// [`Extension::EncryptThenMac`].
+    pub fn encrypt_then_mac(&mut self) {
+        self.ext(ExtensionType::EncryptThenMac, |_| {});
+    }
+
+    /// [`Extension::RenegotiationInfo`].
+    pub fn renegotiation_info(&mut self, data: &[u8]) {
+        self.ext(ExtensionType::RenegotiationInfo, |o| {
+            put_u8_len(o, |o| o.extend_from_slice(data))
+        });
+    }
+
+    /// [`Extension::SessionTicket`].
+    pub fn session_ticket(&mut self, ticket: &[u8]) {
+        self.ext(ExtensionType::SessionTicket, |o| {
+            o.extend_from_slice(ticket)
+        });
+    }
+
+    /// [`Extension::Alpn`]: the offered list, or the one protocol a server selects.
+    pub fn alpn<'p>(&mut self, protocols: impl Iterator<Item = &'p [u8]>) {
+        self.ext(ExtensionType::Alpn, |o| body::alpn(o, protocols));
+    }
+
+    /// [`Extension::Cookie`].
+    pub fn cookie(&mut self, cookie: &[u8]) {
+        self.ext(ExtensionType::Cookie, |o| {
+            put_u16_len(o, |o| o.extend_from_slice(cookie))
+        });
+    }
+
+    /// [`Extension::PreSharedKeySelected`].
+    pub fn psk_selected(&mut self, index: u16) {
+        self.ext(ExtensionType::PreSharedKey, |o| put_u16(o, index));
+    }
+
+    /// [`Extension::PreSharedKeyOffer`] with one identity and a binder of zeros,
+    /// `binder_len` long, for the caller to overwrite once the message is complete
+    /// (the binder covers the message up to the binders list, RFC 8446 §4.2.11.2).
+    /// Must be the last extension (RFC 8446 §4.2.11). Returns the length of the
+    /// binders list, its prefix included: the tail of the message the binder skips.
+    pub fn psk_offer_placeholder(
+        &mut self,
+        identity: &[u8],
+        obfuscated_age: u32,
+        binder_len: usize,
+    ) -> usize {
+        self.ext(ExtensionType::PreSharedKey, |o| {
+            body::psk_identities(o, std::iter::once((identity, obfuscated_age)));
+            put_u16_len(o, |o| put_u8_len(o, |o| o.resize(o.len() + binder_len, 0)));
+        });
+        2 + 1 + binder_len
+    }
+}
+
+/// One key_share entry, read in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyShareRef<'a> {
+    /// The group.
+    pub group: NamedGroup,
+    /// The public share bytes.
+    pub share: &'a [u8],
+}
+
+impl KeyShareRef<'_> {
+    /// An owned copy.
+    pub fn to_entry(&self) -> KeyShareEntry {
+        KeyShareEntry {
+            group: self.group,
+            share: self.share.to_vec(),
+        }
+    }
+}
+
+/// A PSK identity offered in a ClientHello, read in place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PskIdentityRef<'a> {
+    /// The ticket or external identity.
+    pub identity: &'a [u8],
+    /// The obfuscated ticket age.
+    pub obfuscated_ticket_age: u32,
+}
+
+/// The pre_shared_key extension as the client offers it, read in place.
+#[derive(Clone, Copy, Debug)]
+pub struct PskOfferRef<'a> {
+    /// Identities, in order.
+    pub identities: WireList<'a, PskIdentityRef<'a>>,
+    /// One binder per identity.
+    pub binders: WireList<'a, &'a [u8]>,
+}
+
+impl PskOfferRef<'_> {
+    /// Length of the encoded binders list, its 2-byte length prefix included (see
+    /// [`PskOffer::binders_len`]).
+    pub fn binders_len(&self) -> usize {
+        2 + self.binders.bytes().len()
+    }
+
+    fn to_offer(self) -> PskOffer {
+        PskOffer {
+            identities: self
+                .identities
+                .iter()
+                .map(|i| PskIdentity {
+                    identity: i.identity.to_vec(),
+                    obfuscated_ticket_age: i.obfuscated_ticket_age,
+                })
+                .collect(),
+            binders: self.binders.iter().map(<[u8]>::to_vec).collect(),
+        }
+    }
+}
+
+/// An extension with its body read in place: what [`Extension`] holds, lent from the
+/// message (lists as [`WireList`]s).
+#[derive(Clone, Copy, Debug)]
+pub enum ExtensionRef<'a> {
+    /// server_name: the host name in a ClientHello; `None` is the empty acknowledgement.
+    ServerName(Option<&'a str>),
+    /// supported_groups
+    SupportedGroups(WireList<'a, NamedGroup>),
+    /// ec_point_formats (TLS 1.2)
+    EcPointFormats(&'a [u8]),
+    /// signature_algorithms
+    SignatureAlgorithms(WireList<'a, SignatureScheme>),
+    /// signature_algorithms_cert
+    SignatureAlgorithmsCert(WireList<'a, SignatureScheme>),
+    /// ALPN: the offered list, or the one selected protocol in a server message.
+    Alpn(WireList<'a, &'a [u8]>),
+    /// status_request (body kept raw)
+    StatusRequest(&'a [u8]),
+    /// padding of this many zero bytes
+    Padding(usize),
+    /// encrypt_then_mac
+    EncryptThenMac,
+    /// extended_master_secret
+    ExtendedMasterSecret,
+    /// record_size_limit
+    RecordSizeLimit(u16),
+    /// session_ticket (TLS 1.2)
+    SessionTicket(&'a [u8]),
+    /// pre_shared_key in a ClientHello
+    PreSharedKeyOffer(PskOfferRef<'a>),
+    /// pre_shared_key in a ServerHello: the selected identity index
+    PreSharedKeySelected(u16),
+    /// early_data (with max_early_data_size in NewSessionTicket)
+    EarlyData(Option<u32>),
+    /// supported_versions in a ClientHello
+    SupportedVersionsOffer(WireList<'a, ProtocolVersion>),
+    /// supported_versions in a ServerHello/HelloRetryRequest
+    SupportedVersionSelected(ProtocolVersion),
+    /// cookie
+    Cookie(&'a [u8]),
+    /// psk_key_exchange_modes
+    PskKeyExchangeModes(WireList<'a, PskKeyExchangeMode>),
+    /// certificate_authorities: DER distinguished names
+    CertificateAuthorities(WireList<'a, &'a [u8]>),
+    /// post_handshake_auth
+    PostHandshakeAuth,
+    /// key_share in a ClientHello
+    KeyShareOffer(WireList<'a, KeyShareRef<'a>>),
+    /// key_share in a ServerHello
+    KeyShareEntry(KeyShareRef<'a>),
+    /// key_share in a HelloRetryRequest: the group the server wants
+    KeyShareRetry(NamedGroup),
+    /// renegotiation_info
+    RenegotiationInfo(&'a [u8]),
+    /// An extension we do not interpret.
+    Unknown {
+        /// Its code point.
+        typ: u16,
+        /// Its body.
+        body: &'a [u8],
+    },
+}
+
+impl ExtensionRef<'_> {
+    /// The owned [`Extension`] with the same content.
+    pub fn into_owned(self) -> Extension {
+        use Extension as E;
+        match self {
+            Self::ServerName(host) => E::ServerName(host.map(str::to_string)),
+            Self::SupportedGroups(l) => E::SupportedGroups(l.to_vec()),
+            Self::EcPointFormats(f) => E::EcPointFormats(f.to_vec()),
+            Self::SignatureAlgorithms(l) => E::SignatureAlgorithms(l.to_vec()),
+            Self::SignatureAlgorithmsCert(l) => E::SignatureAlgorithmsCert(l.to_vec()),
+            Self::Alpn(l) => E::Alpn(l.iter().map(<[u8]>::to_vec).collect()),
+            Self::StatusRequest(b) => E::StatusRequest(b.to_vec()),
+            Self::Padding(n) => E::Padding(n),
+            Self::EncryptThenMac => E::EncryptThenMac,
+            Self::ExtendedMasterSecret => E::ExtendedMasterSecret,
+            Self::RecordSizeLimit(l) => E::RecordSizeLimit(l),
+            Self::SessionTicket(t) => E::SessionTicket(t.to_vec()),
+            Self::PreSharedKeyOffer(offer) => E::PreSharedKeyOffer(offer.to_offer()),
+            Self::PreSharedKeySelected(i) => E::PreSharedKeySelected(i),
+            Self::EarlyData(max) => E::EarlyData(max),
+            Self::SupportedVersionsOffer(l) => E::SupportedVersionsOffer(l.to_vec()),
+            Self::SupportedVersionSelected(v) => E::SupportedVersionSelected(v),
+            Self::Cookie(c) => E::Cookie(c.to_vec()),
+            Self::PskKeyExchangeModes(l) => E::PskKeyExchangeModes(l.to_vec()),
+            Self::CertificateAuthorities(l) => {
+                E::CertificateAuthorities(l.iter().map(<[u8]>::to_vec).collect())
+            }
+            Self::PostHandshakeAuth => E::PostHandshakeAuth,
+            Self::KeyShareOffer(l) => E::KeyShareOffer(l.iter().map(|e| e.to_entry()).collect()),
+            Self::KeyShareEntry(e) => E::KeyShareEntry(e.to_entry()),
+            Self::KeyShareRetry(g) => E::KeyShareRetry(g),
+            Self::RenegotiationInfo(d) => E::RenegotiationInfo(d.to_vec()),
+            Self::Unknown { typ, body } => E::Unknown {
+                typ,
+                body: body.to_vec(),
+            },
+        }
+    }
+}
+
+// Readers of one list item each, for `WireList`s.
+fn read_named_group(r: &mut Reader<'_>) -> Result<NamedGroup, Error> {
+    Ok(NamedGroup::from_wire(r.u16()?))
+}
+
+fn read_scheme(r: &mut Reader<'_>) -> Result<SignatureScheme, Error> {
+    Ok(SignatureScheme::from_wire(r.u16()?))
+}
+
+fn read_version(r: &mut Reader<'_>) -> Result<ProtocolVersion, Error> {
+    Ok(ProtocolVersion::from_wire(r.u16()?))
+}
+
+fn read_psk_mode(r: &mut Reader<'_>) -> Result<PskKeyExchangeMode, Error> {
+    Ok(PskKeyExchangeMode::from_wire(r.u8()?))
+}
+
+fn read_alpn_name<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Error> {
+    let p = r.bytes_u8()?;
+    if p.is_empty() {
+        return Err(Error::decode("ALPN protocol name"));
+    }
+    Ok(p)
+}
+
+fn read_authority<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Error> {
+    let n = r.bytes_u16()?;
+    if n.is_empty() {
+        return Err(Error::decode("certificate_authorities"));
+    }
+    Ok(n)
+}
+
+fn read_psk_identity<'a>(r: &mut Reader<'a>) -> Result<PskIdentityRef<'a>, Error> {
+    let identity = r.bytes_u16()?;
+    if identity.is_empty() {
+        return Err(Error::decode("PSK identity"));
+    }
+    Ok(PskIdentityRef {
+        identity,
+        obfuscated_ticket_age: r.u32()?,
+    })
+}
+
+fn read_binder<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Error> {
+    let b = r.bytes_u8()?;
+    if b.len() < 32 {
+        return Err(Error::decode("PSK binder"));
+    }
+    Ok(b)
+}
+
+fn read_key_share_entry<'a>(r: &mut Reader<'a>) -> Result<KeyShareRef<'a>, Error> {
     let group = NamedGroup::from_wire(r.u16()?);
     let share = r.bytes_u16()?;
     if share.is_empty() {
         return Err(Error::decode("key_share entry"));
     }
-    Ok(KeyShareEntry {
-        group,
-        share: share.to_vec(),
-    })
+    Ok(KeyShareRef { group, share })
 }
 
 /// Whether RFC 8446 §4.2 (plus the TLS 1.2 extensions in their hellos) lets `typ` appear in `ctx`.
@@ -313,8 +758,13 @@ fn allowed(typ: ExtensionType, ctx: ExtContext) -> Option<bool> {
     Some(ok)
 }
 
-fn read_body(typ: ExtensionType, ctx: ExtContext, body: &[u8]) -> Result<Extension, Error> {
+fn read_body<'a>(
+    typ: ExtensionType,
+    ctx: ExtContext,
+    body: &'a [u8],
+) -> Result<ExtensionRef<'a>, Error> {
     use ExtContext as C;
+    use ExtensionRef as E;
     use ExtensionType as T;
     let mut r = Reader::new(body, "extension");
     let ext = match (typ, ctx) {
@@ -332,163 +782,293 @@ fn read_body(typ: ExtensionType, ctx: ExtContext, body: &[u8]) -> Result<Extensi
                         .ok()
                         .filter(|n| !n.is_empty() && n.is_ascii())
                         .ok_or(Error::decode("server_name host name"))?;
-                    host = Some(name.to_string());
+                    host = Some(name);
                 }
             }
             // RFC 6066 §3: the list is never empty, and the only name type is host_name;
             // a list without one carries nothing we could use (or encode again).
             let host = host.ok_or(Error::decode("server_name without a host name"))?;
-            Extension::ServerName(Some(host))
+            E::ServerName(Some(host))
         }
-        (T::ServerName, _) => Extension::ServerName(None),
-        (T::SupportedGroups, _) => Extension::SupportedGroups(r.u16_list(NamedGroup::from_wire)?),
+        (T::ServerName, _) => E::ServerName(None),
+        (T::SupportedGroups, _) => {
+            E::SupportedGroups(WireList::read(r.sub_u16_codes()?, read_named_group)?)
+        }
         (T::EcPointFormats, _) => {
             let f = r.bytes_u8()?;
             if f.is_empty() {
                 return Err(Error::decode("ec_point_formats"));
             }
-            Extension::EcPointFormats(f.to_vec())
+            E::EcPointFormats(f)
         }
         (T::SignatureAlgorithms, _) => {
-            Extension::SignatureAlgorithms(r.u16_list(SignatureScheme::from_wire)?)
+            E::SignatureAlgorithms(WireList::read(r.sub_u16_codes()?, read_scheme)?)
         }
         (T::SignatureAlgorithmsCert, _) => {
-            Extension::SignatureAlgorithmsCert(r.u16_list(SignatureScheme::from_wire)?)
+            E::SignatureAlgorithmsCert(WireList::read(r.sub_u16_codes()?, read_scheme)?)
         }
         (T::Alpn, _) => {
-            let mut list = r.sub_u16()?;
-            let mut protocols = Vec::new();
-            while !list.is_empty() {
-                let p = list.bytes_u8()?;
-                if p.is_empty() {
-                    return Err(Error::decode("ALPN protocol name"));
-                }
-                protocols.push(p.to_vec());
-            }
-            if protocols.is_empty() || (ctx != C::ClientHello && protocols.len() != 1) {
+            let protocols = WireList::read(r.sub_u16()?, read_alpn_name)?;
+            let one = protocols.iter().nth(1).is_none();
+            if protocols.is_empty() || (ctx != C::ClientHello && !one) {
                 return Err(Error::decode("ALPN list"));
             }
-            Extension::Alpn(protocols)
+            E::Alpn(protocols)
         }
-        (T::StatusRequest, _) => Extension::StatusRequest(r.rest().to_vec()),
-        (T::Padding, _) => {
-            let pad = r.rest();
-            Extension::Padding(pad.len())
-        }
-        (T::EncryptThenMac, _) => Extension::EncryptThenMac,
-        (T::ExtendedMasterSecret, _) => Extension::ExtendedMasterSecret,
-        (T::PostHandshakeAuth, _) => Extension::PostHandshakeAuth,
+        (T::StatusRequest, _) => E::StatusRequest(r.rest()),
+        (T::Padding, _) => E::Padding(r.rest().len()),
+        (T::EncryptThenMac, _) => E::EncryptThenMac,
+        (T::ExtendedMasterSecret, _) => E::ExtendedMasterSecret,
+        (T::PostHandshakeAuth, _) => E::PostHandshakeAuth,
         (T::RecordSizeLimit, _) => {
             let limit = r.u16()?;
             if limit < 64 {
                 return Err(Error::IllegalParameter("record_size_limit below 64"));
             }
-            Extension::RecordSizeLimit(limit)
+            E::RecordSizeLimit(limit)
         }
-        (T::SessionTicket, _) => Extension::SessionTicket(r.rest().to_vec()),
+        (T::SessionTicket, _) => E::SessionTicket(r.rest()),
         (T::PreSharedKey, C::ClientHello) => {
-            let mut ids = r.sub_u16()?;
-            let mut identities = Vec::new();
-            while !ids.is_empty() {
-                let identity = ids.bytes_u16()?.to_vec();
-                if identity.is_empty() {
-                    return Err(Error::decode("PSK identity"));
-                }
-                identities.push(PskIdentity {
-                    identity,
-                    obfuscated_ticket_age: ids.u32()?,
-                });
-            }
-            let mut list = r.sub_u16()?;
-            let mut binders = Vec::new();
-            while !list.is_empty() {
-                let b = list.bytes_u8()?;
-                if b.len() < 32 {
-                    return Err(Error::decode("PSK binder"));
-                }
-                binders.push(b.to_vec());
-            }
-            if identities.is_empty() || identities.len() != binders.len() {
+            let identities = WireList::read(r.sub_u16()?, read_psk_identity)?;
+            let binders = WireList::read(r.sub_u16()?, read_binder)?;
+            if identities.is_empty() || identities.iter().count() != binders.iter().count() {
                 return Err(Error::IllegalParameter(
                     "PSK identities and binders do not pair up",
                 ));
             }
-            Extension::PreSharedKeyOffer(PskOffer {
+            E::PreSharedKeyOffer(PskOfferRef {
                 identities,
                 binders,
             })
         }
-        (T::PreSharedKey, _) => Extension::PreSharedKeySelected(r.u16()?),
-        (T::EarlyData, C::NewSessionTicket) => Extension::EarlyData(Some(r.u32()?)),
-        (T::EarlyData, _) => Extension::EarlyData(None),
+        (T::PreSharedKey, _) => E::PreSharedKeySelected(r.u16()?),
+        (T::EarlyData, C::NewSessionTicket) => E::EarlyData(Some(r.u32()?)),
+        (T::EarlyData, _) => E::EarlyData(None),
         (T::SupportedVersions, C::ClientHello) => {
-            let mut list = r.sub_u8()?;
-            let mut versions = Vec::new();
-            while !list.is_empty() {
-                versions.push(ProtocolVersion::from_wire(list.u16()?));
-            }
+            let versions = WireList::read(r.sub_u8()?, read_version)?;
             if versions.is_empty() {
                 return Err(Error::decode("supported_versions"));
             }
-            Extension::SupportedVersionsOffer(versions)
+            E::SupportedVersionsOffer(versions)
         }
         (T::SupportedVersions, _) => {
-            Extension::SupportedVersionSelected(ProtocolVersion::from_wire(r.u16()?))
+            E::SupportedVersionSelected(ProtocolVersion::from_wire(r.u16()?))
         }
         (T::Cookie, _) => {
             let c = r.bytes_u16()?;
             if c.is_empty() {
                 return Err(Error::decode("cookie"));
             }
-            Extension::Cookie(c.to_vec())
+            E::Cookie(c)
         }
         (T::PskKeyExchangeModes, _) => {
-            let modes = r.bytes_u8()?;
+            let modes = WireList::read(r.sub_u8()?, read_psk_mode)?;
             if modes.is_empty() {
                 return Err(Error::decode("psk_key_exchange_modes"));
             }
-            Extension::PskKeyExchangeModes(
-                modes
-                    .iter()
-                    .map(|m| PskKeyExchangeMode::from_wire(*m))
-                    .collect(),
-            )
+            E::PskKeyExchangeModes(modes)
         }
         (T::CertificateAuthorities, _) => {
-            let mut list = r.sub_u16()?;
-            let mut names = Vec::new();
-            while !list.is_empty() {
-                let n = list.bytes_u16()?;
-                if n.is_empty() {
-                    return Err(Error::decode("certificate_authorities"));
-                }
-                names.push(n.to_vec());
-            }
+            let names = WireList::read(r.sub_u16()?, read_authority)?;
             if names.is_empty() {
                 return Err(Error::decode("certificate_authorities"));
             }
-            Extension::CertificateAuthorities(names)
+            E::CertificateAuthorities(names)
         }
         (T::KeyShare, C::ClientHello) => {
-            let mut list = r.sub_u16()?;
-            let mut entries = Vec::new();
-            while !list.is_empty() {
-                entries.push(read_key_share_entry(&mut list)?);
-            }
-            Extension::KeyShareOffer(entries)
+            E::KeyShareOffer(WireList::read(r.sub_u16()?, read_key_share_entry)?)
         }
-        (T::KeyShare, C::HelloRetryRequest) => {
-            Extension::KeyShareRetry(NamedGroup::from_wire(r.u16()?))
-        }
-        (T::KeyShare, _) => Extension::KeyShareEntry(read_key_share_entry(&mut r)?),
-        (T::RenegotiationInfo, _) => Extension::RenegotiationInfo(r.bytes_u8()?.to_vec()),
-        (other, _) => Extension::Unknown {
+        (T::KeyShare, C::HelloRetryRequest) => E::KeyShareRetry(NamedGroup::from_wire(r.u16()?)),
+        (T::KeyShare, _) => E::KeyShareEntry(read_key_share_entry(&mut r)?),
+        (T::RenegotiationInfo, _) => E::RenegotiationInfo(r.bytes_u8()?),
+        (other, _) => E::Unknown {
             typ: other.to_wire(),
-            body: r.rest().to_vec(),
+            body: r.rest(),
         },
     };
     r.finish()?;
     Ok(ext)
+}
+
+/// Reads a 2-byte-length extension block for `ctx` and checks it whole: no
+/// duplicates (RFC 8446 §4.2), nothing `ctx` may not carry, every body well formed,
+/// pre_shared_key last in a ClientHello (RFC 8446 §4.2.11). Each extension goes to
+/// `each`, in order; returns the block (without its length).
+fn read_block<'a>(
+    r: &mut Reader<'a>,
+    ctx: ExtContext,
+    mut each: impl FnMut(ExtensionRef<'a>),
+) -> Result<&'a [u8], Error> {
+    let mut block = r.sub_u16()?;
+    let bytes = block.remaining();
+    // The types read so far, for the duplicate check: real messages carry a few
+    // dozen at most, so they stay on the stack; a longer list spills to the heap.
+    let mut seen_inline = [0u16; 64];
+    let mut seen_spilled: Vec<u16> = Vec::new();
+    let mut seen = 0usize;
+    let mut psk_at = None;
+    while !block.is_empty() {
+        let typ_raw = block.u16()?;
+        let body = block.bytes_u16()?;
+        let inline = seen_inline.get(..seen).unwrap_or(&seen_inline);
+        if inline.contains(&typ_raw) || seen_spilled.contains(&typ_raw) {
+            return Err(Error::DuplicateExtension(typ_raw));
+        }
+        match seen_inline.get_mut(seen) {
+            Some(slot) => *slot = typ_raw,
+            None => seen_spilled.push(typ_raw),
+        }
+        let typ = ExtensionType::from_wire(typ_raw);
+        if typ == ExtensionType::PreSharedKey {
+            psk_at = Some(seen);
+        }
+        seen += 1;
+        each(read_known_or_not(typ_raw, ctx, body)?);
+    }
+    // RFC 8446 §4.2.11: pre_shared_key must be the last extension.
+    if ctx == ExtContext::ClientHello && psk_at.is_some_and(|at| at + 1 != seen) {
+        return Err(Error::IllegalParameter(
+            "pre_shared_key is not the last extension",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// One extension of a block for `ctx`: its body read if we know the extension (and
+/// `ctx` may carry it), kept raw if we do not.
+fn read_known_or_not<'a>(
+    typ_raw: u16,
+    ctx: ExtContext,
+    body: &'a [u8],
+) -> Result<ExtensionRef<'a>, Error> {
+    let typ = ExtensionType::from_wire(typ_raw);
+    match allowed(typ, ctx) {
+        Some(false) => Err(Error::ExtensionNotAllowed {
+            typ: typ_raw,
+            message: ctx.message(),
+        }),
+        Some(true) => read_body(typ, ctx, body),
+        None => Ok(ExtensionRef::Unknown { typ: typ_raw, body }),
+    }
+}
+
+/// An extension block read in place and checked whole (as [`Extensions::read`]
+/// checks it); an extension's body is read again, without copying, when asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct ExtensionsRef<'a> {
+    block: &'a [u8],
+    ctx: ExtContext,
+}
+
+impl<'a> ExtensionsRef<'a> {
+    /// Reads a 2-byte-length extension block for `ctx`.
+    pub fn read(r: &mut Reader<'a>, ctx: ExtContext) -> Result<Self, Error> {
+        let block = read_block(r, ctx, |_| {})?;
+        Ok(Self { block, ctx })
+    }
+
+    /// Reads an optional extension block: absent (end of message) means empty.
+    pub fn read_optional(r: &mut Reader<'a>, ctx: ExtContext) -> Result<Self, Error> {
+        if r.is_empty() {
+            Ok(Self { block: &[], ctx })
+        } else {
+            Self::read(r, ctx)
+        }
+    }
+
+    /// The (type, body) pairs, in order.
+    fn raw(&self) -> impl Iterator<Item = (u16, &'a [u8])> {
+        let mut r = Reader::new(self.block, "extension");
+        std::iter::from_fn(move || Some((r.u16().ok()?, r.bytes_u16().ok()?)))
+    }
+
+    /// The extension of type `typ`, if present.
+    pub fn get(&self, typ: ExtensionType) -> Option<ExtensionRef<'a>> {
+        let (typ_raw, body) = self
+            .raw()
+            .find(|(t, _)| ExtensionType::from_wire(*t) == typ)?;
+        // The block was checked when it was read: the body reads again.
+        read_known_or_not(typ_raw, self.ctx, body).ok()
+    }
+
+    /// Whether an extension of type `typ` is present.
+    pub fn has(&self, typ: ExtensionType) -> bool {
+        self.raw().any(|(t, _)| ExtensionType::from_wire(t) == typ)
+    }
+
+    /// The extensions, in order, each with its type.
+    pub fn iter(&self) -> impl Iterator<Item = (ExtensionType, ExtensionRef<'a>)> + '_ {
+        self.raw().filter_map(|(t, body)| {
+            let ext = read_known_or_not(t, self.ctx, body).ok()?;
+            Some((ExtensionType::from_wire(t), ext))
+        })
+    }
+
+    /// The extension types present, in order (for traces).
+    pub fn types(&self) -> Vec<ExtensionType> {
+        self.raw()
+            .map(|(t, _)| ExtensionType::from_wire(t))
+            .collect()
+    }
+
+    /// The owned block.
+    pub fn to_owned(&self) -> Extensions {
+        Extensions(self.iter().map(|(_, e)| e.into_owned()).collect())
+    }
+}
+
+/// Typed accessors for the extensions the handshake consults, lent from the message.
+macro_rules! accessor_ref {
+    ($(#[$m:meta])* $fn:ident, $typ:ident, $variant:ident, $ty:ty) => {
+        $(#[$m])*
+        pub fn $fn(&self) -> Option<$ty> {
+            match self.get(ExtensionType::$typ)? {
+                ExtensionRef::$variant(v) => Some(v),
+                _ => None,
+            }
+        }
+    };
+}
+
+impl<'a> ExtensionsRef<'a> {
+    /// server_name: the host name (a ClientHello's).
+    pub fn server_name(&self) -> Option<&'a str> {
+        match self.get(ExtensionType::ServerName)? {
+            ExtensionRef::ServerName(host) => host,
+            _ => None,
+        }
+    }
+
+    accessor_ref!(/// supported_groups.
+        supported_groups, SupportedGroups, SupportedGroups, WireList<'a, NamedGroup>);
+    accessor_ref!(/// signature_algorithms.
+        signature_algorithms, SignatureAlgorithms, SignatureAlgorithms, WireList<'a, SignatureScheme>);
+    accessor_ref!(/// ALPN protocols.
+        alpn, Alpn, Alpn, WireList<'a, &'a [u8]>);
+    accessor_ref!(/// supported_versions (ClientHello).
+        supported_versions_offer, SupportedVersions, SupportedVersionsOffer, WireList<'a, ProtocolVersion>);
+    accessor_ref!(/// key_share (ClientHello).
+        key_share_offer, KeyShare, KeyShareOffer, WireList<'a, KeyShareRef<'a>>);
+    accessor_ref!(/// psk_key_exchange_modes.
+        psk_modes, PskKeyExchangeModes, PskKeyExchangeModes, WireList<'a, PskKeyExchangeMode>);
+    accessor_ref!(/// record_size_limit.
+        record_size_limit, RecordSizeLimit, RecordSizeLimit, u16);
+    accessor_ref!(/// pre_shared_key (ClientHello).
+        psk_offer, PreSharedKey, PreSharedKeyOffer, PskOfferRef<'a>);
+    accessor_ref!(/// renegotiation_info.
+        renegotiation_info, RenegotiationInfo, RenegotiationInfo, &'a [u8]);
+    accessor_ref!(/// session_ticket.
+        session_ticket, SessionTicket, SessionTicket, &'a [u8]);
+    accessor_ref!(/// cookie.
+        cookie, Cookie, Cookie, &'a [u8]);
+    accessor_ref!(/// supported_versions (ServerHello).
+        supported_version_selected, SupportedVersions, SupportedVersionSelected, ProtocolVersion);
+    accessor_ref!(/// key_share (ServerHello).
+        key_share_entry, KeyShare, KeyShareEntry, KeyShareRef<'a>);
+    accessor_ref!(/// key_share (HelloRetryRequest).
+        key_share_retry, KeyShare, KeyShareRetry, NamedGroup);
+    accessor_ref!(/// pre_shared_key (ServerHello).
+        psk_selected, PreSharedKey, PreSharedKeySelected, u16);
 }
 
 /// An ordered extension block, as in a hello or EncryptedExtensions.
@@ -499,54 +1079,8 @@ impl Extensions {
     /// Reads a 2-byte-length extension block for `ctx`. Duplicates are `illegal_parameter`
     /// (RFC 8446 §4.2); so are recognised extensions that `ctx` may not carry.
     pub fn read(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Self, Error> {
-        let mut block = r.sub_u16()?;
-        let mut out: Vec<Extension> = Vec::new();
-        // The types read so far, for the duplicate check: real messages carry a few
-        // dozen at most, so they stay on the stack; a longer list spills to the heap.
-        let mut seen_inline = [0u16; 64];
-        let mut seen_spilled: Vec<u16> = Vec::new();
-        let mut seen = 0usize;
-        while !block.is_empty() {
-            let typ_raw = block.u16()?;
-            let body = block.bytes_u16()?;
-            let inline = seen_inline.get(..seen).unwrap_or(&seen_inline);
-            if inline.contains(&typ_raw) || seen_spilled.contains(&typ_raw) {
-                return Err(Error::DuplicateExtension(typ_raw));
-            }
-            match seen_inline.get_mut(seen) {
-                Some(slot) => *slot = typ_raw,
-                None => seen_spilled.push(typ_raw),
-            }
-            seen += 1;
-            let typ = ExtensionType::from_wire(typ_raw);
-            let ext = match allowed(typ, ctx) {
-                Some(false) => {
-                    return Err(Error::ExtensionNotAllowed {
-                        typ: typ_raw,
-                        message: ctx.message(),
-                    })
-                }
-                Some(true) => read_body(typ, ctx, body)?,
-                None => Extension::Unknown {
-                    typ: typ_raw,
-                    body: body.to_vec(),
-                },
-            };
-            out.push(ext);
-        }
-        if ctx == ExtContext::ClientHello {
-            // RFC 8446 §4.2.11: pre_shared_key must be the last extension.
-            if let Some(pos) = out
-                .iter()
-                .position(|e| e.typ() == ExtensionType::PreSharedKey)
-            {
-                if pos + 1 != out.len() {
-                    return Err(Error::IllegalParameter(
-                        "pre_shared_key is not the last extension",
-                    ));
-                }
-            }
-        }
+        let mut out = Vec::new();
+        read_block(r, ctx, |e| out.push(e.into_owned()))?;
         Ok(Self(out))
     }
 
@@ -743,6 +1277,141 @@ mod tests {
                 read(&out[..cut], ExtContext::ClientHello).is_err(),
                 "cut at {cut}"
             );
+        }
+    }
+
+    #[test]
+    fn writer_writes_what_the_owned_extensions_encode() {
+        let share = [7u8; 32];
+        let protocols = [b"h2".to_vec(), b"http/1.1".to_vec()];
+        let mut written = Vec::new();
+        let mut w = ExtensionsWriter::new(&mut written);
+        w.server_name("example.com");
+        w.supported_versions_offer(&[ProtocolVersion::Tls13, ProtocolVersion::Tls12]);
+        w.supported_groups(&[NamedGroup::X25519, NamedGroup::secp256r1]);
+        w.signature_algorithms(&[SignatureScheme::ED25519]);
+        w.key_share_offer([(NamedGroup::X25519, &share[..])].into_iter());
+        w.psk_modes(&[PskKeyExchangeMode::PskDheKe]);
+        w.ec_point_formats(&[0]);
+        w.extended_master_secret();
+        w.renegotiation_info(&[]);
+        w.encrypt_then_mac();
+        w.session_ticket(&[1, 2]);
+        w.alpn(protocols.iter().map(Vec::as_slice));
+        w.cookie(&[9, 9]);
+        let tail = w.psk_offer_placeholder(&[5; 10], 77, 32);
+        w.finish();
+        let owned = Extensions(vec![
+            Extension::ServerName(Some("example.com".into())),
+            Extension::SupportedVersionsOffer(vec![ProtocolVersion::Tls13, ProtocolVersion::Tls12]),
+            Extension::SupportedGroups(vec![NamedGroup::X25519, NamedGroup::secp256r1]),
+            Extension::SignatureAlgorithms(vec![SignatureScheme::ED25519]),
+            Extension::KeyShareOffer(vec![KeyShareEntry {
+                group: NamedGroup::X25519,
+                share: share.to_vec(),
+            }]),
+            Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]),
+            Extension::EcPointFormats(vec![0]),
+            Extension::ExtendedMasterSecret,
+            Extension::RenegotiationInfo(vec![]),
+            Extension::EncryptThenMac,
+            Extension::SessionTicket(vec![1, 2]),
+            Extension::Alpn(protocols.to_vec()),
+            Extension::Cookie(vec![9, 9]),
+            Extension::PreSharedKeyOffer(PskOffer {
+                identities: vec![PskIdentity {
+                    identity: vec![5; 10],
+                    obfuscated_ticket_age: 77,
+                }],
+                binders: vec![vec![0; 32]],
+            }),
+        ]);
+        let mut encoded = Vec::new();
+        owned.encode(&mut encoded);
+        assert_eq!(written, encoded);
+        assert_eq!(tail, 2 + 1 + 32);
+        assert_eq!(read(&written, ExtContext::ClientHello).unwrap(), owned);
+    }
+
+    #[test]
+    fn server_side_writer_methods_match_too() {
+        let mut written = Vec::new();
+        let mut w = ExtensionsWriter::new(&mut written);
+        w.supported_version_selected(ProtocolVersion::Tls13);
+        w.key_share_entry(NamedGroup::X25519, &[3; 32]);
+        w.psk_selected(0);
+        w.server_name_ack();
+        w.alpn(std::iter::once(&b"h2"[..]));
+        w.key_share_retry(NamedGroup::secp256r1);
+        w.finish();
+        let owned = Extensions(vec![
+            Extension::SupportedVersionSelected(ProtocolVersion::Tls13),
+            Extension::KeyShareEntry(KeyShareEntry {
+                group: NamedGroup::X25519,
+                share: vec![3; 32],
+            }),
+            Extension::PreSharedKeySelected(0),
+            Extension::ServerName(None),
+            Extension::Alpn(vec![b"h2".to_vec()]),
+            Extension::KeyShareRetry(NamedGroup::secp256r1),
+        ]);
+        let mut encoded = Vec::new();
+        owned.encode(&mut encoded);
+        assert_eq!(written, encoded);
+    }
+
+    #[test]
+    fn read_in_place_agrees_with_the_owned_read() {
+        let exts = Extensions(vec![
+            Extension::ServerName(Some("example.com".into())),
+            Extension::SupportedGroups(vec![NamedGroup::X25519]),
+            Extension::SignatureAlgorithms(vec![SignatureScheme::ED25519]),
+            Extension::Alpn(vec![b"h2".to_vec()]),
+            Extension::SupportedVersionsOffer(vec![ProtocolVersion::Tls13]),
+            Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::PskDheKe]),
+            Extension::KeyShareOffer(vec![KeyShareEntry {
+                group: NamedGroup::X25519,
+                share: vec![7; 32],
+            }]),
+            Extension::Unknown {
+                typ: 0x0a0a,
+                body: vec![1],
+            },
+            Extension::PreSharedKeyOffer(PskOffer {
+                identities: vec![PskIdentity {
+                    identity: vec![1, 2],
+                    obfuscated_ticket_age: 3,
+                }],
+                binders: vec![vec![4; 32]],
+            }),
+        ]);
+        let mut out = Vec::new();
+        exts.encode(&mut out);
+        let mut r = Reader::new(&out, "extensions");
+        let view = ExtensionsRef::read(&mut r, ExtContext::ClientHello).unwrap();
+        r.finish().unwrap();
+        assert_eq!(view.to_owned(), exts);
+        assert_eq!(view.types(), exts.types());
+        assert_eq!(view.server_name(), Some("example.com"));
+        assert!(view
+            .supported_groups()
+            .unwrap()
+            .contains(&NamedGroup::X25519));
+        assert!(view.alpn().unwrap().contains(&&b"h2"[..]));
+        let shares = view.key_share_offer().unwrap().to_vec();
+        assert_eq!(shares.len(), 1);
+        assert_eq!(shares[0].share, &[7; 32][..]);
+        let offer = view.psk_offer().unwrap();
+        assert_eq!(offer.binders_len(), 2 + 33);
+        assert!(view.has(ExtensionType::PreSharedKey));
+        assert!(!view.has(ExtensionType::Cookie));
+        // Every truncation fails both ways alike.
+        for cut in 0..out.len() {
+            let owned = read(&out[..cut], ExtContext::ClientHello);
+            let mut r = Reader::new(&out[..cut], "extensions");
+            let in_place = ExtensionsRef::read(&mut r, ExtContext::ClientHello)
+                .and_then(|v| r.finish().map(|()| v));
+            assert_eq!(owned.err(), in_place.err(), "cut at {cut}");
         }
     }
 }

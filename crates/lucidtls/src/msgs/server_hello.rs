@@ -1,7 +1,7 @@
 //! ServerHello and HelloRetryRequest (RFC 8446 §4.1.3, §4.1.4).
 
 use super::codec::{put_u16, put_u8_len, Reader};
-use super::extensions::{ExtContext, Extensions};
+use super::extensions::{ExtContext, Extensions, ExtensionsRef, ExtensionsWriter};
 use super::handshake::HandshakeBody;
 use crate::enums::{CipherSuite, HandshakeType};
 use crate::error::Error;
@@ -42,10 +42,58 @@ impl ServerHello {
     }
 }
 
-impl HandshakeBody for ServerHello {
-    const TYPE: HandshakeType = HandshakeType::ServerHello;
+impl ServerHello {
+    /// Writes a ServerHello body at the end of `out` straight from borrowed values:
+    /// the fixed fields, then the extensions the returned writer adds (its `finish`
+    /// closes the block). The same bytes as [`HandshakeBody::encode_body`] of the
+    /// ServerHello with these fields.
+    pub fn body_writer<'o>(
+        out: &'o mut Vec<u8>,
+        legacy_version: u16,
+        random: &[u8; 32],
+        session_id: &[u8],
+        cipher_suite: CipherSuite,
+        compression_method: u8,
+    ) -> ExtensionsWriter<'o> {
+        put_u16(out, legacy_version);
+        out.extend_from_slice(random);
+        put_u8_len(out, |o| o.extend_from_slice(session_id));
+        put_u16(out, cipher_suite.to_wire());
+        out.push(compression_method);
+        ExtensionsWriter::new(out)
+    }
+}
 
-    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+/// A ServerHello (or HelloRetryRequest) read in place: the session id and the
+/// extensions are lent from the message, checked as strictly as [`ServerHello`]'s
+/// decoding checks them (which goes through this). A client reads the hellos it
+/// receives this way.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerHelloRef<'a> {
+    /// legacy_version (0x0303 in TLS 1.3).
+    pub legacy_version: u16,
+    /// 32 random bytes (or the HelloRetryRequest marker).
+    pub random: [u8; 32],
+    /// legacy_session_id_echo.
+    pub session_id: &'a [u8],
+    /// Chosen cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// Chosen compression method (must be 0).
+    pub compression_method: u8,
+    /// Extensions, in order.
+    pub extensions: ExtensionsRef<'a>,
+}
+
+impl<'a> ServerHelloRef<'a> {
+    /// Decodes a ServerHello body, failing on trailing bytes.
+    pub fn decode(body: &'a [u8]) -> Result<Self, Error> {
+        let mut r = Reader::new(body, "ServerHello");
+        let sh = Self::read(&mut r)?;
+        r.finish()?;
+        Ok(sh)
+    }
+
+    fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
         let legacy_version = r.u16()?;
         let random: [u8; 32] = r.array()?;
         let session_id = r.bytes_u8()?;
@@ -59,15 +107,40 @@ impl HandshakeBody for ServerHello {
         } else {
             ExtContext::ServerHello
         };
-        let extensions = Extensions::read_optional(r, ctx)?;
+        let extensions = ExtensionsRef::read_optional(r, ctx)?;
         Ok(Self {
             legacy_version,
             random,
-            session_id: session_id.to_vec(),
+            session_id,
             cipher_suite,
             compression_method,
             extensions,
         })
+    }
+
+    /// Whether this is a HelloRetryRequest.
+    pub fn is_hello_retry_request(&self) -> bool {
+        self.random == HELLO_RETRY_REQUEST_RANDOM
+    }
+
+    /// The owned ServerHello.
+    pub fn to_owned(&self) -> ServerHello {
+        ServerHello {
+            legacy_version: self.legacy_version,
+            random: self.random,
+            session_id: self.session_id.to_vec(),
+            cipher_suite: self.cipher_suite,
+            compression_method: self.compression_method,
+            extensions: self.extensions.to_owned(),
+        }
+    }
+}
+
+impl HandshakeBody for ServerHello {
+    const TYPE: HandshakeType = HandshakeType::ServerHello;
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        Ok(ServerHelloRef::read(r)?.to_owned())
     }
 
     fn encode_body(&self, out: &mut Vec<u8>) {
@@ -77,5 +150,45 @@ impl HandshakeBody for ServerHello {
         put_u16(out, self.cipher_suite.to_wire());
         out.push(self.compression_method);
         self.extensions.encode(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enums::{NamedGroup, ProtocolVersion};
+    use crate::msgs::{Extension, KeyShareEntry};
+
+    #[test]
+    fn body_writer_writes_what_the_owned_hello_encodes() {
+        let owned = ServerHello {
+            legacy_version: 0x0303,
+            random: [4; 32],
+            session_id: vec![9; 32],
+            cipher_suite: CipherSuite::TLS13_AES_128_GCM_SHA256,
+            compression_method: 0,
+            extensions: Extensions(vec![
+                Extension::SupportedVersionSelected(ProtocolVersion::Tls13),
+                Extension::KeyShareEntry(KeyShareEntry {
+                    group: NamedGroup::X25519,
+                    share: vec![1; 32],
+                }),
+            ]),
+        };
+        let mut written = Vec::new();
+        let mut w = ServerHello::body_writer(
+            &mut written,
+            0x0303,
+            &owned.random,
+            &owned.session_id,
+            owned.cipher_suite,
+            0,
+        );
+        w.supported_version_selected(ProtocolVersion::Tls13);
+        w.key_share_entry(NamedGroup::X25519, &[1; 32]);
+        w.finish();
+        let mut encoded = Vec::new();
+        owned.encode_body(&mut encoded);
+        assert_eq!(written, encoded);
     }
 }

@@ -46,9 +46,15 @@ impl EcdheServerParams {
 
     /// Appends the encoded parameters to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        Self::encode_parts(self.group, &self.public, out);
+    }
+
+    /// Appends the encoded parameters for `group` and `public` to `out`, straight
+    /// from where they lie.
+    pub fn encode_parts(group: NamedGroup, public: &[u8], out: &mut Vec<u8>) {
         out.push(NAMED_CURVE);
-        put_u16(out, self.group.to_wire());
-        put_u8_len(out, |o| o.extend_from_slice(&self.public));
+        put_u16(out, group.to_wire());
+        put_u8_len(out, |o| o.extend_from_slice(public));
     }
 
     /// The encoded parameters, as they are signed and sent.
@@ -111,17 +117,34 @@ pub struct DigitallySigned {
     pub signature: Vec<u8>,
 }
 
-impl DigitallySigned {
+/// A [`DigitallySigned`] read in place: the signature is lent from the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigitallySignedRef<'a> {
+    /// The scheme (TLS 1.2 `SignatureAndHashAlgorithm`, same code points).
+    pub scheme: SignatureScheme,
+    /// The signature bytes (never empty).
+    pub signature: &'a [u8],
+}
+
+impl<'a> DigitallySignedRef<'a> {
     /// Reads a scheme and a non-empty signature.
-    pub fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+    pub fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
         let scheme = SignatureScheme::from_wire(r.u16()?);
         let signature = r.bytes_u16()?;
         if signature.is_empty() {
             return Err(Error::decode("ServerKeyExchange signature"));
         }
+        Ok(Self { scheme, signature })
+    }
+}
+
+impl DigitallySigned {
+    /// Reads a scheme and a non-empty signature.
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        let signed = DigitallySignedRef::read(r)?;
         Ok(Self {
-            scheme,
-            signature: signature.to_vec(),
+            scheme: signed.scheme,
+            signature: signed.signature.to_vec(),
         })
     }
 
@@ -153,29 +176,54 @@ impl ServerKeyExchange {
     pub fn decode_ecdhe(
         body: &[u8],
     ) -> Result<(EcdheServerParams, Vec<u8>, DigitallySigned), Error> {
-        Self::decode_with(body, EcdheServerParams::read)
+        Self::owned(Self::decode_ecdhe_in_place(body)?)
     }
 
     /// Decodes a DHE ServerKeyExchange body: the parameters, their raw bytes (what the
     /// signature covers) and the signature. Trailing bytes are a decode error.
     pub fn decode_dhe(body: &[u8]) -> Result<(DheServerParams, Vec<u8>, DigitallySigned), Error> {
+        Self::owned(Self::decode_dhe_in_place(body)?)
+    }
+
+    /// As [`ServerKeyExchange::decode_ecdhe`], with the raw parameters and the
+    /// signature lent from `body`.
+    pub fn decode_ecdhe_in_place(
+        body: &[u8],
+    ) -> Result<(EcdheServerParams, &[u8], DigitallySignedRef<'_>), Error> {
+        Self::decode_with(body, EcdheServerParams::read)
+    }
+
+    /// As [`ServerKeyExchange::decode_dhe`], with the raw parameters and the
+    /// signature lent from `body`.
+    pub fn decode_dhe_in_place(
+        body: &[u8],
+    ) -> Result<(DheServerParams, &[u8], DigitallySignedRef<'_>), Error> {
         Self::decode_with(body, DheServerParams::read)
     }
 
-    fn decode_with<P>(
-        body: &[u8],
-        read: impl FnOnce(&mut Reader<'_>) -> Result<P, Error>,
+    fn owned<P>(
+        (params, raw, signed): (P, &[u8], DigitallySignedRef<'_>),
     ) -> Result<(P, Vec<u8>, DigitallySigned), Error> {
+        let signed = DigitallySigned {
+            scheme: signed.scheme,
+            signature: signed.signature.to_vec(),
+        };
+        Ok((params, raw.to_vec(), signed))
+    }
+
+    fn decode_with<'a, P>(
+        body: &'a [u8],
+        read: impl FnOnce(&mut Reader<'a>) -> Result<P, Error>,
+    ) -> Result<(P, &'a [u8], DigitallySignedRef<'a>), Error> {
         let mut r = Reader::new(body, "ServerKeyExchange");
         let params = read(&mut r)?;
         let rest = r.rest();
         let params_len = body.len() - rest.len();
         let params_bytes = body
             .get(..params_len)
-            .ok_or(Error::decode("ServerKeyExchange"))?
-            .to_vec();
+            .ok_or(Error::decode("ServerKeyExchange"))?;
         let mut r = Reader::new(rest, "ServerKeyExchange");
-        let signed = DigitallySigned::read(&mut r)?;
+        let signed = DigitallySignedRef::read(&mut r)?;
         r.finish()?;
         Ok((params, params_bytes, signed))
     }

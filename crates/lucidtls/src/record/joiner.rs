@@ -2,6 +2,11 @@
 
 use crate::enums::HandshakeType;
 use crate::error::Error;
+use std::borrow::Cow;
+
+/// A whole message from [`HandshakeJoiner::pop_from`]: its type and its encoding
+/// (header included), lent from the record or, when it came in pieces, owned.
+pub type JoinedMessage<'p> = (HandshakeType, Cow<'p, [u8]>);
 
 /// Length of a handshake message header: type (1), length (3).
 const HANDSHAKE_HEADER_LEN: usize = 4;
@@ -25,6 +30,9 @@ pub struct HandshakeJoiner {
     buf: Vec<u8>,
     /// Offset of the first unread byte in `buf`.
     start: usize,
+    /// Bytes of the record being read in place ([`HandshakeJoiner::pop_from`]) that
+    /// are not yet taken: they count as pending, like buffered ones.
+    record_rest: usize,
     /// Largest accepted message body length.
     max_message_len: usize,
 }
@@ -49,6 +57,7 @@ impl HandshakeJoiner {
         Self {
             buf: Vec::new(),
             start: 0,
+            record_rest: 0,
             max_message_len: max,
         }
     }
@@ -61,7 +70,7 @@ impl HandshakeJoiner {
     /// Whether no bytes are buffered: no message, complete or partial, is pending. A key
     /// change is only allowed when this holds.
     pub fn is_empty(&self) -> bool {
-        self.start == self.buf.len()
+        self.start == self.buf.len() && self.record_rest == 0
     }
 
     /// Adds the plaintext payload of one handshake record.
@@ -75,14 +84,64 @@ impl HandshakeJoiner {
         }
         self.buf.extend_from_slice(payload);
         // Refuse an oversized message now, rather than buffering towards it.
-        let mut rest = self.buf.as_slice();
-        while let Some(total) = self.message_len(rest)? {
-            match rest.get(total..) {
-                Some(next) => rest = next,
+        self.check_lengths(self.buf.as_slice())
+    }
+
+    /// Checks the size limit of every message whose header lies in `bytes`.
+    fn check_lengths(&self, mut bytes: &[u8]) -> Result<(), Error> {
+        while let Some(total) = self.message_len(bytes)? {
+            match bytes.get(total..) {
+                Some(next) => bytes = next,
                 None => break,
             }
         }
         Ok(())
+    }
+
+    /// Starts on the plaintext of one handshake record, to be read with
+    /// [`HandshakeJoiner::pop_from`]. Checks as [`HandshakeJoiner::push`] does. Returns
+    /// the part of `payload` whose messages can be read where they lie: all of it,
+    /// unless a message begun in an earlier record is waiting for the rest, in which
+    /// case the payload joins the buffer and nothing is returned.
+    pub fn push_record<'p>(&mut self, payload: &'p [u8]) -> Result<&'p [u8], Error> {
+        if !self.is_empty() || payload.is_empty() {
+            self.push(payload)?;
+            return Ok(&[]);
+        }
+        self.check_lengths(payload)?;
+        self.record_rest = payload.len();
+        Ok(payload)
+    }
+
+    /// Returns the next whole message, as [`HandshakeJoiner::pop`] does, from `record`
+    /// (what [`HandshakeJoiner::push_record`] returned, advanced past each message
+    /// taken) or from the buffer. A message lying whole in `record` is lent from there,
+    /// not copied; a trailing part of one goes to the buffer to wait for the next record.
+    pub fn pop_from<'p>(
+        &mut self,
+        record: &mut &'p [u8],
+    ) -> Result<Option<JoinedMessage<'p>>, Error> {
+        if record.is_empty() {
+            self.record_rest = 0;
+            return Ok(self.pop()?.map(|(typ, message)| (typ, Cow::Owned(message))));
+        }
+        let whole = self
+            .message_len(record)?
+            .filter(|total| *total <= record.len());
+        let (Some(total), Some(&typ)) = (whole, record.first()) else {
+            // Only the start of a message: it waits in the buffer.
+            self.buf.extend_from_slice(record);
+            *record = &[];
+            self.record_rest = 0;
+            return Ok(None);
+        };
+        let (message, rest) = record.split_at(total);
+        *record = rest;
+        self.record_rest = rest.len();
+        Ok(Some((
+            HandshakeType::from_wire(typ),
+            Cow::Borrowed(message),
+        )))
     }
 
     /// Returns the next whole message as its type and its encoding (4-byte header
@@ -233,5 +292,80 @@ mod tests {
         // Also in the middle of a message.
         j.push(&[1, 0]).unwrap();
         assert_eq!(j.push(&[]), Err(Error::decode("empty handshake record")));
+    }
+
+    /// Every message of `records`, read in place with `push_record`/`pop_from`, with
+    /// whether each was lent from its record.
+    fn read_in_place(j: &mut HandshakeJoiner, records: &[&[u8]]) -> Vec<(Vec<u8>, bool)> {
+        let mut got = Vec::new();
+        for record in records {
+            let mut rest = j.push_record(record).unwrap();
+            while let Some((_, m)) = j.pop_from(&mut rest).unwrap() {
+                got.push((m.to_vec(), matches!(m, Cow::Borrowed(_))));
+            }
+        }
+        got
+    }
+
+    #[test]
+    fn whole_messages_are_lent_from_their_record() {
+        let (a, b) = (message(2, &[1; 40]), message(8, &[]));
+        let mut record = a.clone();
+        record.extend(&b);
+        let mut j = HandshakeJoiner::new();
+        let mut rest = j.push_record(&record).unwrap();
+        let (typ, first) = j.pop_from(&mut rest).unwrap().unwrap();
+        assert_eq!((typ, &first[..]), (HandshakeType::ServerHello, &a[..]));
+        // The rest of the record is pending: no key change may happen here.
+        assert!(!j.is_empty());
+        let (_, second) = j.pop_from(&mut rest).unwrap().unwrap();
+        assert!(matches!(second, Cow::Borrowed(m) if m == &b[..]));
+        assert!(j.is_empty());
+        assert_eq!(j.pop_from(&mut rest), Ok(None));
+    }
+
+    #[test]
+    fn split_messages_are_joined_in_place_too() {
+        let (a, b) = (message(2, &[5; 40]), message(24, &[0]));
+        let mut all = a.clone();
+        all.extend(&b);
+        for cut in 1..all.len() {
+            let mut j = HandshakeJoiner::new();
+            let got = read_in_place(&mut j, &[&all[..cut], &all[cut..]]);
+            let messages: Vec<&[u8]> = got.iter().map(|(m, _)| &m[..]).collect();
+            assert_eq!(messages, [&a[..], &b[..]], "cut at {cut}");
+            // A message cut in two is copied, and so is what follows it in the
+            // record that completes it; the rest is lent.
+            let copied = got.iter().filter(|(_, lent)| !lent).count();
+            let expected = match cut.cmp(&a.len()) {
+                std::cmp::Ordering::Less => 2,
+                std::cmp::Ordering::Equal => 0,
+                std::cmp::Ordering::Greater => 1,
+            };
+            assert_eq!(copied, expected, "cut at {cut}");
+            assert!(j.is_empty());
+        }
+    }
+
+    #[test]
+    fn in_place_reading_checks_as_push_does() {
+        let mut j = HandshakeJoiner::new();
+        assert_eq!(
+            j.push_record(&[]),
+            Err(Error::decode("empty handshake record"))
+        );
+        let mut j = HandshakeJoiner::with_max_message_len(10);
+        let mut record = message(1, &[0; 10]);
+        record.extend([1, 0, 0, 11]);
+        assert_eq!(
+            j.push_record(&record),
+            Err(Error::decode("handshake message too large"))
+        );
+        // A message begun in an earlier record: the next record joins the buffer.
+        let mut j = HandshakeJoiner::new();
+        let msg = message(11, &[3; 100]);
+        let got = read_in_place(&mut j, &[&msg[..2], &msg[2..50], &msg[50..]]);
+        assert_eq!(got, vec![(msg, false)]);
+        assert!(j.is_empty());
     }
 }
