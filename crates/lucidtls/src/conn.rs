@@ -227,6 +227,11 @@ impl Common {
     }
 
     /// Writes a secret to the key log, if one is enabled.
+    /// Whether a key log is set, so that secrets only it needs are computed at all.
+    pub(crate) fn logs_keys(&self) -> bool {
+        self.key_log.is_some()
+    }
+
     pub(crate) fn log_secret(&self, label: &str, secret: &[u8]) {
         if let Some(log) = &self.key_log {
             log.log(label, &self.client_random, secret);

@@ -797,10 +797,13 @@ impl ServerFlight {
         let server_ap = master.server_traffic(&through_server_finished);
         cx.log_secret("CLIENT_TRAFFIC_SECRET_0", client_ap.secret().expose());
         cx.log_secret("SERVER_TRAFFIC_SECRET_0", server_ap.secret().expose());
-        cx.log_secret(
-            "EXPORTER_SECRET",
-            master.exporter(&through_server_finished).expose(),
-        );
+        // Only the key log uses the exporter secret (there is no exporter API yet).
+        if cx.logs_keys() {
+            cx.log_secret(
+                "EXPORTER_SECRET",
+                master.exporter(&through_server_finished).expose(),
+            );
+        }
         install_encrypter(
             cx,
             &provider,
