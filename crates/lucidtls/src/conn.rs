@@ -425,7 +425,14 @@ impl Connection {
             return Err(e.clone());
         }
         match self.process_records() {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                if self.common.traffic {
+                    // An established connection sends handshake messages seldom
+                    // (tickets, KeyUpdate): an idle one keeps no message buffer.
+                    self.common.message_buf = Vec::new();
+                }
+                Ok(())
+            }
             Err(e) => {
                 if e.sends_alert() {
                     self.common.send_alert(AlertLevel::Fatal, e.alert());
