@@ -39,13 +39,13 @@ struct Constants {
 /// hash implementation (the same `&'static` object), so a provider is only ever given
 /// its own results. The cache is bounded; past it (more providers than anyone runs)
 /// the values are computed each time and returned owned.
-fn constants(hash: &'static dyn Hash) -> Result<&'static Constants, Box<Constants>> {
+fn constants(hash: &'static dyn Hash) -> Consts {
     /// Bounded: providers are few; more than this are computed every time.
     const MAX_CACHED: usize = 8;
     static CACHE: std::sync::Mutex<Vec<&'static Constants>> = std::sync::Mutex::new(Vec::new());
     if let Ok(cache) = CACHE.lock() {
         if let Some(c) = cache.iter().find(|c| core::ptr::eq(c.hash, hash)) {
-            return Ok(c);
+            return Consts::Shared(c);
         }
     }
     let zeros = [0u8; crate::crypto::MAX_HASH_LEN];
@@ -67,33 +67,44 @@ fn constants(hash: &'static dyn Hash) -> Result<&'static Constants, Box<Constant
     match CACHE.lock() {
         Ok(mut cache) if cache.len() < MAX_CACHED => {
             if let Some(cached) = cache.iter().find(|k| core::ptr::eq(k.hash, hash)) {
-                return Ok(cached);
+                return Consts::Shared(cached);
             }
             // Kept for the life of the process, as the cache is: at most MAX_CACHED.
             let kept: &'static Constants = Box::leak(Box::new(c));
             cache.push(kept);
-            Ok(kept)
+            Consts::Shared(kept)
         }
-        _ => Err(Box::new(c)),
+        _ => Consts::Owned(Box::new(c)),
+    }
+}
+
+/// [`Constants`] as [`constants`] gives them: the process's shared copy, or computed
+/// for one use when the cache is full. Either way read through `Deref`.
+enum Consts {
+    Shared(&'static Constants),
+    Owned(Box<Constants>),
+}
+
+impl std::ops::Deref for Consts {
+    type Target = Constants;
+
+    fn deref(&self) -> &Constants {
+        match self {
+            Self::Shared(c) => c,
+            Self::Owned(c) => c,
+        }
     }
 }
 
 /// Hash("") for `hash`, from [`constants`].
 fn empty_hash(hash: &'static dyn Hash) -> Digest {
-    match constants(hash) {
-        Ok(c) => c.empty,
-        Err(c) => c.empty,
-    }
+    constants(hash).empty
 }
 
 /// HKDF-Extract(0, psk): the early secret with a PSK, with the zeros key from
 /// [`constants`].
 fn extract_psk(hash: &'static dyn Hash, psk: &[u8]) -> Secret {
-    let early = match constants(hash) {
-        Ok(c) => c.zeros_key.sign(&[psk]),
-        Err(c) => c.zeros_key.sign(&[psk]),
-    };
-    Secret::from_slice(early.as_ref())
+    Secret::from_slice(constants(hash).zeros_key.sign(&[psk]).as_ref())
 }
 
 /// A secret that feeds several expansions, with its HMAC key prepared once
@@ -186,11 +197,8 @@ pub struct EarlySecret {
 
 /// Where an [`EarlySecret`]'s value lives.
 enum EarlyValue {
-    /// No PSK: the process-wide constants (early secret, its "derived" salt and that
-    /// salt as a prepared key).
-    Shared(&'static Constants),
-    /// No PSK, when the cache had no room: the same values, computed for this use.
-    Unshared(Box<Constants>),
+    /// No PSK: the constants (early secret, its "derived" salt as a prepared key).
+    NoPsk(Consts),
     /// A PSK's early secret, keyed once for the binder key and the "derived" salt.
     Psk(KeyedSecret),
 }
@@ -199,10 +207,7 @@ impl EarlySecret {
     /// Starts the schedule, with a resumption PSK or none.
     pub fn new(hash: &'static dyn Hash, psk: Option<&[u8]>) -> Self {
         let value = match psk {
-            None => match constants(hash) {
-                Ok(c) => EarlyValue::Shared(c),
-                Err(c) => EarlyValue::Unshared(c),
-            },
+            None => EarlyValue::NoPsk(constants(hash)),
             Some(psk) => EarlyValue::Psk(KeyedSecret::new(hash, extract_psk(hash, psk))),
         };
         Self { hash, value }
@@ -211,8 +216,7 @@ impl EarlySecret {
     /// The raw early secret (known-answer tests only need this).
     pub fn secret(&self) -> &Secret {
         match &self.value {
-            EarlyValue::Shared(c) => &c.early,
-            EarlyValue::Unshared(c) => &c.early,
+            EarlyValue::NoPsk(c) => &c.early,
             EarlyValue::Psk(k) => &k.secret,
         }
     }
@@ -240,10 +244,7 @@ impl EarlySecret {
     pub fn into_handshake(self, shared: &SharedSecret) -> HandshakeSecret {
         let secret = match &self.value {
             // HKDF-Extract(salt, shared) with the salt keyed once per process.
-            EarlyValue::Shared(c) => {
-                Secret::from_slice(c.salt_key.sign(&[shared.expose()]).as_ref())
-            }
-            EarlyValue::Unshared(c) => {
+            EarlyValue::NoPsk(c) => {
                 Secret::from_slice(c.salt_key.sign(&[shared.expose()]).as_ref())
             }
             EarlyValue::Psk(k) => {
@@ -538,8 +539,8 @@ mod tests {
         // Past the cache's bound the values are computed, and the same.
         for _ in 0..10 {
             let c = match constants(&A) {
-                Ok(c) => c,
-                Err(_) => panic!("A is cached"),
+                Consts::Shared(c) => c,
+                Consts::Owned(_) => panic!("A is cached"),
             };
             assert!(c.early == fresh(&A, None, &[]).0);
         }
