@@ -26,10 +26,7 @@ pub struct CertificateVerifyRef<'a> {
 impl<'a> CertificateVerifyRef<'a> {
     /// Decodes a CertificateVerify body, as strictly as [`HandshakeBody::decode`].
     pub fn decode(body: &'a [u8]) -> Result<Self, Error> {
-        let mut r = Reader::new(body, "CertificateVerify");
-        let cv = Self::read(&mut r)?;
-        r.finish()?;
-        Ok(cv)
+        Reader::read_all(body, "CertificateVerify", Self::read)
     }
 
     fn read(r: &mut Reader<'a>) -> Result<Self, Error> {

@@ -116,10 +116,7 @@ pub struct ClientHelloRef<'a> {
 impl<'a> ClientHelloRef<'a> {
     /// Decodes a ClientHello body, failing on trailing bytes.
     pub fn decode(body: &'a [u8]) -> Result<Self, Error> {
-        let mut r = Reader::new(body, "ClientHello");
-        let ch = Self::read(&mut r)?;
-        r.finish()?;
-        Ok(ch)
+        Reader::read_all(body, "ClientHello", Self::read)
     }
 
     fn read(r: &mut Reader<'a>) -> Result<Self, Error> {

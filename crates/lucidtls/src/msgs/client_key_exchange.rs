@@ -39,22 +39,11 @@ fn non_empty<'a>(v: &'a [u8], what: &'static str) -> Result<&'a [u8], Error> {
     }
 }
 
-/// Reads a whole body of one length-prefixed value with `read`, in place.
-fn decode_value<'a>(
-    body: &'a [u8],
-    read: impl FnOnce(&mut Reader<'a>) -> Result<&'a [u8], Error>,
-) -> Result<&'a [u8], Error> {
-    let mut r = Reader::new(body, "ClientKeyExchange");
-    let value = read(&mut r)?;
-    r.finish()?;
-    Ok(value)
-}
-
 impl ClientKeyExchangeEcdhe {
     /// The public point of a body, lent from it; checked as [`HandshakeBody::decode`]
     /// checks it.
     pub fn decode_public(body: &[u8]) -> Result<&[u8], Error> {
-        decode_value(body, Self::read_public)
+        Reader::read_all(body, "ClientKeyExchange", Self::read_public)
     }
 
     fn read_public<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Error> {
@@ -66,7 +55,7 @@ impl ClientKeyExchangeDhe {
     /// The public value of a body, lent from it; checked as [`HandshakeBody::decode`]
     /// checks it.
     pub fn decode_yc(body: &[u8]) -> Result<&[u8], Error> {
-        decode_value(body, Self::read_yc)
+        Reader::read_all(body, "ClientKeyExchange", Self::read_yc)
     }
 
     fn read_yc<'a>(r: &mut Reader<'a>) -> Result<&'a [u8], Error> {

@@ -109,6 +109,19 @@ impl<'a> Reader<'a> {
         self.pos >= self.buf.len()
     }
 
+    /// Reads all of `buf` with `read`: an error (named `what`) if `read` fails or
+    /// leaves bytes over.
+    pub fn read_all<T>(
+        buf: &'a [u8],
+        what: &'static str,
+        read: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut r = Reader::new(buf, what);
+        let value = read(&mut r)?;
+        r.finish()?;
+        Ok(value)
+    }
+
     /// Fails unless everything has been read (no trailing bytes).
     pub fn finish(&self) -> Result<(), Error> {
         if self.is_empty() {

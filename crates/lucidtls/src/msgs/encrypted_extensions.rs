@@ -17,10 +17,9 @@ impl EncryptedExtensions {
     /// Reads an EncryptedExtensions body in place, as strictly as
     /// [`HandshakeBody::decode`] reads it: the extensions are lent from the message.
     pub fn decode_in_place(body: &[u8]) -> Result<ExtensionsRef<'_>, Error> {
-        let mut r = Reader::new(body, "EncryptedExtensions");
-        let extensions = ExtensionsRef::read(&mut r, ExtContext::EncryptedExtensions)?;
-        r.finish()?;
-        Ok(extensions)
+        Reader::read_all(body, "EncryptedExtensions", |r| {
+            ExtensionsRef::read(r, ExtContext::EncryptedExtensions)
+        })
     }
 }
 

@@ -650,10 +650,7 @@ mod tests {
     use super::*;
 
     fn read(bytes: &[u8], ctx: ExtContext) -> Result<Extensions, Error> {
-        let mut r = Reader::new(bytes, "extensions");
-        let e = Extensions::read(&mut r, ctx)?;
-        r.finish()?;
-        Ok(e)
+        Reader::read_all(bytes, "extensions", |r| Extensions::read(r, ctx))
     }
 
     #[test]

@@ -34,10 +34,11 @@ pub trait HandshakeBody: Sized {
 
     /// Decodes `body`, failing on trailing bytes.
     fn decode(body: &[u8]) -> Result<Self, Error> {
-        let mut r = Reader::new(body, Self::TYPE.name().unwrap_or("handshake message"));
-        let msg = Self::read(&mut r)?;
-        r.finish()?;
-        Ok(msg)
+        Reader::read_all(
+            body,
+            Self::TYPE.name().unwrap_or("handshake message"),
+            Self::read,
+        )
     }
 
     /// Encodes the whole message with its header. Room for a typical hello or

@@ -87,10 +87,7 @@ pub struct ServerHelloRef<'a> {
 impl<'a> ServerHelloRef<'a> {
     /// Decodes a ServerHello body, failing on trailing bytes.
     pub fn decode(body: &'a [u8]) -> Result<Self, Error> {
-        let mut r = Reader::new(body, "ServerHello");
-        let sh = Self::read(&mut r)?;
-        r.finish()?;
-        Ok(sh)
+        Reader::read_all(body, "ServerHello", Self::read)
     }
 
     fn read(r: &mut Reader<'a>) -> Result<Self, Error> {
